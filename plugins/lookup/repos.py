@@ -1,0 +1,125 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the logpoint.siem collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+name: repos
+short_description: List the distributed Logpoints and their repos
+version_added: 0.1.0
+description:
+  - Returns one dictionary per repo of every Logpoint the user can search, read through the Repos API
+    (C(POST /Repo/get_all_searchable_logpoint), scope C(logsource:read)), or through the classic
+    C(/getalloweddata) API with O(source=getalloweddata).
+  - The C(address) of a repo is what alert rules and searches take as a repo.
+  - Returned data is marked unsafe, so a repo name is never evaluated as a template.
+author:
+  - logpoint.siem maintainers
+extends_documentation_fragment:
+  - logpoint.siem.connection_lookup
+options:
+  _terms:
+    description: Not used; give filters as keyword options.
+    required: false
+  logpoint:
+    description:
+      - Keep only repos of Logpoints whose name or IP address matches this glob pattern, such as V(LogPoint-*).
+    type: str
+  repo:
+    description:
+      - Keep only repos whose name matches this glob pattern, such as V(win*).
+    type: str
+  active_only:
+    description: Keep only active repos.
+    type: bool
+    default: false
+  source:
+    description:
+      - V(repo_api) reads the JWT Repos API. V(getalloweddata) reads the classic Search API with
+        O(username) and O(secret_key), for Logpoints without the JWT APIs; it lists only the repos
+        the user may search and reports them all as active.
+    type: str
+    default: repo_api
+    choices: [repo_api, getalloweddata]
+requirements:
+  - requests
+  - PyJWT >= 2.6
+"""
+
+EXAMPLES = r"""
+- name: Every repo of every Logpoint
+  ansible.builtin.debug:
+    msg: "{{ query('logpoint.siem.repos') }}"
+
+- name: Addresses of the Windows repos, for an alert rule
+  ansible.builtin.set_fact:
+    windows_repos: "{{ query('logpoint.siem.repos', repo='win*') | map(attribute='address') | list }}"
+
+- name: Repos of one Logpoint through the classic API, with explicit connection options
+  ansible.builtin.debug:
+    msg: "{{ query('logpoint.siem.repos', logpoint='LogPoint-Primary', source='getalloweddata',
+             url='https://logpoint.example.com', username='admin', secret_key=logpoint_secret_key) }}"
+"""
+
+RETURN = r"""
+_list:
+  description: One dictionary per repo.
+  type: list
+  elements: dict
+  contains:
+    logpoint:
+      description: Name of the Logpoint that holds the repo.
+      type: str
+      sample: LogPoint-Primary
+    logpoint_ip:
+      description: IP address of that Logpoint.
+      type: str
+      sample: 192.0.2.10
+    repo:
+      description: Repo name.
+      type: str
+      sample: windows
+    address:
+      description: The repo's address, as alert rules and searches take it.
+      type: str
+      sample: 192.0.2.10:5504/windows
+    active:
+      description: Whether the repo (and its Logpoint) is active.
+      type: bool
+      sample: true
+"""
+
+from ansible.errors import AnsibleLookupError
+from ansible.module_utils.basic import missing_required_lib
+from ansible.plugins.lookup import LookupBase
+from ansible.utils.display import Display
+from ansible.utils.unsafe_proxy import wrap_var
+
+from ansible_collections.logpoint.siem.plugins.module_utils.api.repos import filter_repos, list_repos
+from ansible_collections.logpoint.siem.plugins.module_utils.auth import JWT_IMPORT_ERROR
+from ansible_collections.logpoint.siem.plugins.module_utils.client import REQUESTS_IMPORT_ERROR, LogpointClient
+from ansible_collections.logpoint.siem.plugins.module_utils.errors import LogpointError
+from ansible_collections.logpoint.siem.plugins.module_utils.options import lookup_connection_options
+
+display = Display()
+
+
+class LookupModule(LookupBase):
+
+    def run(self, terms, variables=None, **kwargs):
+        if REQUESTS_IMPORT_ERROR:
+            raise AnsibleLookupError(missing_required_lib("requests"))
+        if JWT_IMPORT_ERROR:
+            raise AnsibleLookupError(missing_required_lib("PyJWT"))
+        self.set_options(var_options=variables, direct=kwargs)
+        try:
+            client = LogpointClient.from_options(
+                lookup_connection_options(self, sections=("logpoint",)), warn=display.warning)
+            repos = list_repos(client, source=self.get_option("source"))
+        except LogpointError as exc:
+            raise AnsibleLookupError("logpoint.siem.repos: %s" % exc)
+        selected = filter_repos(repos, logpoint=self.get_option("logpoint"), repo=self.get_option("repo"),
+                                active_only=self.get_option("active_only"))
+        return wrap_var(selected)

@@ -1,0 +1,89 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the logpoint.siem collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Durations and instants as users write them: ``30m``, ``1h``, ``7d``, epoch, ISO 8601, ``24h`` ago."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$", re.IGNORECASE)
+_DURATION_WORDS = {
+    "sec": "s", "secs": "s", "second": "s", "seconds": "s",
+    "min": "m", "mins": "m", "minute": "m", "minutes": "m",
+    "hour": "h", "hours": "h", "day": "d", "days": "d", "week": "w", "weeks": "w",
+}
+_DURATION_LONG = re.compile(r"^\s*(\d+)\s*([a-z]+)\s*$", re.IGNORECASE)
+
+
+def parse_duration(value, *, option="duration"):
+    """Return seconds for ``30m``, ``1h``, ``2d``, ``90s``, ``1w``, ``45 minutes`` or a bare int of seconds.
+
+    Raises ``ValueError`` naming ``option`` and the accepted forms.
+    """
+    if isinstance(value, bool):
+        raise ValueError("%s: %r is not a duration" % (option, value))
+    if isinstance(value, int):
+        seconds = value
+    else:
+        text = str(value).strip()
+        match = _DURATION.match(text)
+        if match:
+            seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()]
+        elif text.isdigit():
+            seconds = int(text)
+        else:
+            long_match = _DURATION_LONG.match(text)
+            unit = _DURATION_WORDS.get(long_match.group(2).lower()) if long_match else None
+            if not unit:
+                raise ValueError("%s: %r is not a duration; use a number and a unit such as 30m, 1h, 2d or 1w"
+                                 % (option, value))
+            seconds = int(long_match.group(1)) * _UNIT_SECONDS[unit]
+    if seconds <= 0:
+        raise ValueError("%s: %r must be longer than zero" % (option, value))
+    return seconds
+
+
+def format_duration(seconds):
+    """The shortest exact readable form of a whole number of seconds: 3600 -> '1h', 90 -> '90s'."""
+    for unit in ("w", "d", "h", "m"):
+        size = _UNIT_SECONDS[unit]
+        if seconds % size == 0:
+            return "%d%s" % (seconds // size, unit)
+    return "%ds" % seconds
+
+
+def parse_instant(value, *, now, option="time"):
+    """Return epoch seconds (float) for an epoch number, an ISO 8601 string or a relative ``24h`` (ago).
+
+    ``now`` is the epoch to count relative values back from. Naive ISO times are taken as UTC.
+    """
+    if isinstance(value, bool):
+        raise ValueError("%s: %r is not a time" % (option, value))
+    if isinstance(value, (int, float)):
+        return float(value)
+    text = str(value).strip()
+    if re.match(r"^\d+(\.\d+)?$", text):
+        return float(text)
+    if text.lower() == "now":
+        return float(now)
+    relative = text[:-4].strip() if text.lower().endswith(" ago") else text
+    try:
+        return float(now) - parse_duration(relative, option=option)
+    except ValueError:
+        pass
+    try:
+        parsed = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError("%s: %r is not a time; use epoch seconds, ISO 8601 (2026-11-22T08:00:00Z) "
+                         "or a relative time such as 24h or 7d (meaning that long ago)" % (option, value))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=datetime.timezone.utc)
+    return parsed.timestamp()
+
+
+def iso_utc(epoch):
+    """Epoch seconds -> ``2026-11-22T08:00:00Z``."""
+    return datetime.datetime.fromtimestamp(int(epoch), tz=datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
