@@ -439,13 +439,20 @@ class LogpointClient:
         return self.transport.request_count
 
     def call(self, method, path, *, auth, scope=None, params=None, json=None, form=None, files=None,
-             read=None, api="logpoint"):
-        """One API call; returns the decoded body or raises a typed, secret-free LogpointError."""
+             body=None, headers=None, read=None, api="logpoint"):
+        """One API call; returns the decoded body or raises a typed, secret-free LogpointError.
+
+        ``json``, ``form`` and ``files`` are encoded by requests; ``body`` is sent as it is (bytes, a
+        file object or an iterator, for streamed uploads) with the caller's ``headers``.
+        """
         read = (method == "GET") if read is None else read
         try:
             url = self._url(api, path)
-            headers, json, form = self._authenticate(auth, scope, json, form)
+            auth_headers, json, form = self._authenticate(auth, scope, json, form)
+            headers = dict(headers or {}, **auth_headers)
             kwargs = {}
+            if body is not None:
+                kwargs["data"] = body
             if json is not None:
                 kwargs["json"] = json
             if form is not None:
