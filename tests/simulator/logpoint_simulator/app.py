@@ -1,0 +1,40 @@
+"""The Flask application: control API, one blueprint per API family, the fault layer in front."""
+
+import flask
+
+from . import control
+from .counters import COUNTERS_KEY, RequestCounters
+from .families import alert_rules, director, incidents, lists, logicmonitor, notifications, repos, search, users
+from .faults import FAULTS_KEY, FaultMiddleware, Faults
+from .state import STATE_KEY, SimState
+
+# The one list of API families; each module owns its routes and nothing else.
+FAMILIES = (repos, users, alert_rules, notifications, lists, search, logicmonitor, incidents, director)
+
+
+def create_app(state=None, *, latency_ms=0):
+    """A simulator app around `state` (a fresh seeded SimState when None)."""
+    state = SimState() if state is None else state
+    faults = Faults()
+    counters = RequestCounters()
+
+    app = flask.Flask("logpoint_simulator")
+    app.json.sort_keys = False  # keep the field order of the real bodies
+    app.extensions[STATE_KEY] = state
+    app.extensions[FAULTS_KEY] = faults
+    app.extensions[COUNTERS_KEY] = counters
+
+    app.register_blueprint(control.blueprint)
+    for family in FAMILIES:
+        app.register_blueprint(family.blueprint)
+
+    # --latency-ms applies to every API request; the faults' latency_ms adds on top.
+    app.wsgi_app = FaultMiddleware(
+        app.wsgi_app,
+        state=state,
+        faults=faults,
+        counters=counters,
+        latency_ms=latency_ms,
+        exempt_prefix=control.URL_PREFIX,
+    )
+    return app

@@ -1,0 +1,1 @@
+"""API families: one module and one Flask blueprint each, registered in `app.FAMILIES`."""
