@@ -300,7 +300,8 @@ class HttpTransport:
                               "certificate" % ca_path)
         self.session = requests.Session()  # trust_env: proxies and NO_PROXY come from the environment
         self.session.headers["User-Agent"] = USER_AGENT
-        self.session.verify = ca_path if (validate_certs and ca_path) else bool(validate_certs)
+        # Passed on every request: requests lets REQUESTS_CA_BUNDLE override a session-level verify.
+        self.verify = ca_path if (validate_certs and ca_path) else bool(validate_certs)
         self.validate_certs = validate_certs
         self.ca_path = ca_path
         self.timeout = timeout
@@ -318,7 +319,8 @@ class HttpTransport:
             failure = status = retry_after = None
             try:
                 self.request_count += 1
-                response = self.session.request(method, url, headers=headers, timeout=self.timeout, **kwargs)
+                response = self.session.request(method, url, headers=headers, timeout=self.timeout,
+                                                verify=self.verify, **kwargs)
                 text = response.text
             except requests.exceptions.SSLError as exc:
                 raise self._tls_error(exc, method, path)
