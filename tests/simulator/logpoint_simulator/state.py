@@ -12,7 +12,7 @@ import time
 
 import flask
 
-from . import seed
+from . import seed, seed_lists, seed_logicmonitor
 
 STATE_KEY = "logpoint_simulator.state"
 
@@ -27,6 +27,7 @@ DEFAULT_SETTINGS = {
     "director_never_finish": False,
     "director_order_slash": True,
     "lm_rate_limit": None,
+    "forget_searches": 0,
 }
 SETTING_CHOICES = {
     "jwt_error_style": ("status", "success_false"),
@@ -66,6 +67,9 @@ class SimState:
                 setattr(self, name, data[name])
             for name, kind in RESERVED_COLLECTIONS.items():
                 setattr(self, name, kind())
+            self.lists = seed_lists.initial_lists()
+            self.lm_entries = seed_logicmonitor.access_log_entries(time.time())
+            self.lm_rate_window = {"start": None, "used": 0}
             self.audit_events = []
             self.settings = dict(DEFAULT_SETTINGS)
             self.mutated()
@@ -127,7 +131,7 @@ def validate_setting(key, value):
         return f"{key} must be one of {', '.join(SETTING_CHOICES[key])}"
     if key in BOOLEAN_SETTINGS and not isinstance(value, bool):
         return f"{key} must be true or false"
-    if key == "director_pending_polls" and not _is_count(value):
+    if key in ("director_pending_polls", "forget_searches") and not _is_count(value):
         return f"{key} must be an integer >= 0"
     if key == "lm_rate_limit" and value is not None and not (_is_count(value) and value > 0):
         return f"{key} must be null or an integer >= 1 (requests per window)"

@@ -1,0 +1,63 @@
+"""Log rows the Search API finds besides the live audit events (logpoint-api.md §10.2, §11).
+
+Older audit history in repo `_logpoint` for every audit category (user management, logins, trusted
+channel, configuration), a search-activity row (`LPSearch`, which the audit queries exclude), and
+hourly hard-disk usage rows (the "system" category). They are computed, not stored: the same rows at
+every call within an hour, placed relative to the start of the current hour.
+"""
+
+HOUR = 3600
+DAY = 24 * HOUR
+AUDIT_REPO = "_logpoint"
+
+
+def seeded_rows(now):
+    """The rows, newest first, for a search made at epoch `now`."""
+    anchor = int(now) // HOUR * HOUR
+    history = [
+        _audit(anchor - 3 * DAY, ["User", "Management", "Add"], "admin", "analyst", "User", "create"),
+        _audit(anchor - 3 * DAY + 60, ["User", "Management", "Change"], "admin", "analyst", "User",
+               "add to group SOC Analyst"),
+        _audit(anchor - 2 * DAY, ["Configuration", "Add"], "admin", "SOC overview", "Dashboard", "create"),
+        _audit(anchor - 2 * DAY + 600, ["Remote", "Connection"], "admin", "LogPoint-Secondary", "RemoteConnection",
+               "connect"),
+        _audit(anchor - DAY, ["DLP", "Disconnect"], "admin", "LogPoint-Secondary", "DistributedLogpoint", "disconnect"),
+        _audit(anchor - 6 * HOUR, ["Authentication"], "jdoe", "jdoe", "User", "login failed", "203.0.113.66"),
+        _audit(anchor - 6 * HOUR + 30, ["Authentication"], "jdoe", "jdoe", "User", "lock", "203.0.113.66"),
+        _audit(anchor - 2 * HOUR, ["LPSearch", "Authentication"], "analyst", "search", "Search", "run search"),
+    ]
+    disk = [_disk_usage(anchor - hours * HOUR, 80.0 + (hours % 7)) for hours in range(48)]
+    return sorted(history + disk, key=lambda row: row["log_ts"], reverse=True)
+
+
+def _audit(log_ts, labels, user, obj, kind, action, source_address="192.0.2.99"):
+    return {
+        "log_ts": log_ts,
+        "user": user,
+        "object": obj,
+        "type": kind,
+        "action": action,
+        "source_address": source_address,
+        "repo_name": AUDIT_REPO,
+        "_labels": ["Logpoint", *labels],
+    }
+
+
+def _disk_usage(log_ts, use):
+    total = 3765158
+    used = int(total * use / 100)
+    return {
+        "log_ts": log_ts,
+        "col_ts": log_ts,
+        "col_type": "filesystem",
+        "device_name": "localhost",
+        "mount_point": "/",
+        "use": f"{use:.1f}",
+        "used": str(used),
+        "free": str(total - used),
+        "total": str(total),
+        "msg": f"Metrics; Hard Disk Usage; mountpoint=/; use={use:.1f}%",
+        "norm_id": "LogPoint",
+        "repo_name": AUDIT_REPO,
+        "_labels": ["Logpoint", "Harddisk", "Usage"],
+    }
