@@ -422,6 +422,8 @@ class LogpointClient:
         self.transport = HttpTransport(validate_certs=validate_certs, ca_path=ca_path, timeout=timeout,
                                        retry=retry, secrets=self._static_secrets)
         self._lock = threading.Lock()
+        # Reentrant and apart from the token lock: a loader calls the client and may use another cached read.
+        self._cache_lock = threading.RLock()
         self.cache = {}  # per-task reads shared by the api layer (users, repos)
 
     @classmethod
@@ -504,7 +506,7 @@ class LogpointClient:
 
     def cached(self, key, loader):
         """A read done at most once per task (users, repos)."""
-        with self._lock:
+        with self._cache_lock:
             if key not in self.cache:
                 self.cache[key] = loader()
             return self.cache[key]
