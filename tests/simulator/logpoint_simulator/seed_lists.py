@@ -5,7 +5,7 @@ Stored in `state.lists` under their 24-hex id, in the Director list-object shape
 lists), `user`, `active`, `hidden`, `tid`, `vid`, `lists_vendor`, `last_updated`.
 """
 
-SEEDED_AT = 1795392000  # 2026-11-24T00:00:00Z, a fixed `last_updated` for the seeded lists
+SEEDED_AT = 1795392000  # 2026-11-23T00:00:00Z, a fixed `last_updated` for the seeded lists
 
 KNOWN_SCANNERS_ID = "65a0000000000000000000d1"
 VIP_USERS_ID = "65a0000000000000000000d2"
