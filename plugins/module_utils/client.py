@@ -112,6 +112,13 @@ def parse_retry_after(value, now=None):
     return max(0.0, moment.timestamp() - now)
 
 
+def requested_wait(headers):
+    """Seconds a refusal asks the client to wait: ``Retry-After``, else the rate-limit window that
+    LogicMonitor announces in ``X-Rate-Limit-Window`` (waiting it out always clears the limit)."""
+    wait = parse_retry_after(headers.get("Retry-After"))
+    return wait if wait is not None else parse_retry_after(headers.get("X-Rate-Limit-Window"))
+
+
 # --------------------------------------------------------------------------------------------
 # Response interpretation (logpoint-api.md §3, §14)
 # --------------------------------------------------------------------------------------------
@@ -330,7 +337,7 @@ class HttpTransport:
                 error = exc
             else:
                 status = response.status_code
-                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                retry_after = requested_wait(response.headers)
                 if status == 429 or status in RetryPolicy.RETRY_STATUSES:
                     error = None
                 elif 200 <= status < 300 and read and text.strip() and not _parses(text):

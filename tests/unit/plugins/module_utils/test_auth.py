@@ -101,3 +101,22 @@ def test_given_token_that_expired_is_explained():
 def test_missing_credentials_name_the_options():
     with pytest.raises(ConfigError, match="username and secret_key"):
         auth.TokenProvider().for_scope("search:read")
+
+
+def test_a_cached_read_may_authenticate_inside_its_loader():
+    """Regression: the per-task cache once held the lock that token minting needs (deadlock)."""
+    import threading
+
+    from ansible_collections.logpoint.siem.plugins.module_utils.client import LogpointClient
+
+    client = LogpointClient(url="https://logpoint.invalid", username="admin", secret_key=KEY)
+    outcome = []
+
+    def load():
+        return client._authenticate("jwt", "logsource:read", None, None)[0]["Authorization"].split()[0]
+
+    worker = threading.Thread(target=lambda: outcome.append(client.cached("repos", load)), daemon=True)
+    worker.start()
+    worker.join(5)
+    assert outcome == ["Bearer"]
+    assert client.cached("repos", lambda: "not loaded again") == "Bearer"
