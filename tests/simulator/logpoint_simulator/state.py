@@ -12,7 +12,7 @@ import time
 
 import flask
 
-from . import seed, seed_lists, seed_logicmonitor
+from . import seed, seed_incidents, seed_lists, seed_logicmonitor
 
 STATE_KEY = "logpoint_simulator.state"
 
@@ -68,6 +68,7 @@ class SimState:
             for name, kind in RESERVED_COLLECTIONS.items():
                 setattr(self, name, kind())
             self.lists = seed_lists.initial_lists()
+            self.incidents = seed_incidents.initial_incidents(time.time())
             self.lm_entries = seed_logicmonitor.access_log_entries(time.time())
             self.lm_rate_window = {"start": None, "used": 0}
             self.audit_events = []
