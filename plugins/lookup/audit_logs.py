@@ -1,0 +1,245 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the logpoint.siem collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+name: audit_logs
+short_description: Read the audit trail of Logpoint or LogicMonitor
+version_added: 0.1.0
+description:
+  - Returns audit trail entries, newest first by default, from one of two sources.
+  - O(source=logpoint) - Logpoint has no audit endpoint; its audit records are logs in repo C(_logpoint).
+    The lookup builds the search queries Logpoint documents for each audit O(category), narrowed by O(user),
+    O(action) and O(keyword), runs them through the classic Search API (C(/getsearchlogs), with O(username)
+    and O(secret_key)) and polls until they finish, within O(search_timeout). A search the Logpoint forgets
+    between polls (C(Forgotten search)) is started once more.
+  - O(source=logicmonitor) - reads LogicMonitor's audit log (C(GET /setting/accesslogs), API v3) with an
+    LMv1 signature (O(lm_access_id) and O(lm_access_key)) or O(lm_bearer_token), 1000 entries per request,
+    the pages after the first fetched concurrently, in order. A rate-limited request (HTTP 429) is retried
+    after the wait LogicMonitor asks for.
+  - Every entry has the same keys, null where the source has no such value (see RV(_list)).
+  - Returned data is marked unsafe, so text from the audit trail is never evaluated as a template.
+author:
+  - logpoint.siem maintainers
+extends_documentation_fragment:
+  - logpoint.siem.connection_lookup
+  - logpoint.siem.logicmonitor_lookup
+options:
+  _terms:
+    description: Not used; give the options as keyword arguments.
+    required: false
+  source:
+    description: Where the audit trail is read.
+    type: str
+    choices: [logpoint, logicmonitor]
+    default: logpoint
+  category:
+    description:
+      - Logpoint audit categories to read (O(source=logpoint) only) - V(user_management) (users, groups,
+        permissions), V(authentication) (logins, lock and unlock), V(configuration) (changes to knowledge base,
+        searches, reports, dashboards, incidents, lists, alert rules...), V(trusted_channel) (connections
+        between Logpoints), V(system) (hourly disk usage).
+      - When not given, every category but V(system).
+    type: list
+    elements: str
+    choices: [user_management, authentication, configuration, trusted_channel, system]
+  user:
+    description:
+      - Keep entries of this user; C(*) is a wildcard.
+    type: str
+  action:
+    description:
+      - Keep entries with this action, such as V(create), V(update) or V(login) for Logpoint (C(*) is a
+        wildcard). For LogicMonitor the action is derived from the entry's description - V(login),
+        V(login_failed), V(logout), V(add), V(update), V(delete) or V(other) - and matched exactly.
+    type: str
+  keyword:
+    description:
+      - Keep entries with this text in any field.
+    type: str
+  since:
+    description:
+      - Start of the time window - epoch seconds, ISO 8601 (V(2026-11-22T08:00:00Z)), or a time ago such
+        as V(30m), V(24h) or V(7d).
+    type: str
+    default: 24h
+  until:
+    description:
+      - End of the time window, in the same forms as O(since); V(now) by default.
+    type: str
+    default: now
+  sort:
+    description: V(newest) or V(oldest) entries first.
+    type: str
+    choices: [newest, oldest]
+    default: newest
+  fields:
+    description:
+      - Return only these keys of each entry.
+    type: list
+    elements: str
+    choices: [time, user, action, object, type, description, source_address, repo, category, id, session_id,
+              source, raw]
+  limit:
+    description:
+      - At most this many entries in all (the newest or oldest, following O(sort)); V(0) for no limit.
+    type: int
+    default: 1000
+  search_timeout:
+    description:
+      - Seconds a Logpoint search may take, polls included, before the lookup gives up (O(source=logpoint)).
+    type: int
+    default: 120
+notes:
+  - The Logpoint categories follow Logpoint's "Audit Logs" documentation; configuration and trusted-channel
+    entries come from C(chart count() by ...) queries, so identical changes in the same second are one entry
+    (C(raw['count()']) tells how many).
+requirements:
+  - requests
+  - PyJWT >= 2.6
+seealso:
+  - name: Logpoint audit logs
+    description: The audit categories and the queries Logpoint documents for them.
+    link: https://docs.logpoint.com/siem/readme/system-settings/audit-logs
+  - name: LogicMonitor audit logs API
+    description: The access log resource and its filters.
+    link: https://www.logicmonitor.com/support/rest-api-developers-guide/v1/access-logs/get-access-log-entries
+"""
+
+EXAMPLES = r"""
+- name: What changed in Logpoint's configuration in the last hour
+  ansible.builtin.debug:
+    msg: "{{ item.user }} {{ item.action }} {{ item.type }} {{ item.object }}"
+  loop: "{{ query('logpoint.siem.audit_logs', category='configuration', since='1h') }}"
+
+- name: Failed logins of one user over a week, oldest first
+  ansible.builtin.set_fact:
+    jdoe_logins: >-
+      {{ query('logpoint.siem.audit_logs', category='authentication', user='jdoe', action='login*',
+               since='7d', sort='oldest') }}
+
+- name: LogicMonitor audit entries mentioning a collector, with a bearer token from the environment (LM_BEARER_TOKEN)
+  ansible.builtin.debug:
+    msg: "{{ query('logpoint.siem.audit_logs', source='logicmonitor', lm_company='acme', keyword='collector',
+             since='2026-11-01T00:00:00Z', limit=0, fields=['time', 'user', 'description']) }}"
+"""
+
+RETURN = r"""
+_list:
+  description: One dictionary per audit entry.
+  type: list
+  elements: dict
+  contains:
+    time:
+      description: When it happened, epoch seconds.
+      type: int
+      sample: 1795316541
+    user:
+      description: Who did it (null for Logpoint's system entries).
+      type: str
+      sample: admin
+    action:
+      description: What was done.
+      type: str
+      sample: create
+    object:
+      description: What it was done to (Logpoint).
+      type: str
+      sample: BAD_IPS
+    type:
+      description: The kind of object (Logpoint).
+      type: str
+      sample: UserDefinedList
+    description:
+      description: The entry's text (LogicMonitor description, Logpoint message when there is one).
+      type: str
+      sample: sarah signs in (adminUser)
+    source_address:
+      description: The address the action came from.
+      type: str
+      sample: 192.0.2.99
+    repo:
+      description: The Logpoint repo holding the entry.
+      type: str
+      sample: _logpoint
+    category:
+      description: The Logpoint audit category the entry was found in.
+      type: str
+      sample: configuration
+    id:
+      description: The LogicMonitor entry id.
+      type: str
+      sample: "102999"
+    session_id:
+      description: The LogicMonitor session id.
+      type: str
+      sample: 5cdf1ee93f6276a2cabf8df8
+    source:
+      description: V(logpoint) or V(logicmonitor).
+      type: str
+      sample: logpoint
+    raw:
+      description: The row or item as the source returned it.
+      type: dict
+      sample: {"log_ts": 1795316541, "user": "admin", "action": "create", "object": "BAD_IPS", "count()": 1}
+"""
+
+import time
+
+from ansible.errors import AnsibleLookupError
+from ansible.module_utils.basic import missing_required_lib
+from ansible.plugins.lookup import LookupBase
+from ansible.utils.display import Display
+from ansible.utils.unsafe_proxy import wrap_var
+
+from ansible_collections.logpoint.siem.plugins.module_utils.api.audit import (
+    ACTION_CATEGORIES, finish_entries, logpoint_audit, time_window)
+from ansible_collections.logpoint.siem.plugins.module_utils.api.logicmonitor import (
+    LogicMonitorClient, logicmonitor_audit)
+from ansible_collections.logpoint.siem.plugins.module_utils.auth import JWT_IMPORT_ERROR
+from ansible_collections.logpoint.siem.plugins.module_utils.client import REQUESTS_IMPORT_ERROR, LogpointClient
+from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError, LogpointError
+from ansible_collections.logpoint.siem.plugins.module_utils.options import lookup_connection_options
+
+display = Display()
+
+
+class LookupModule(LookupBase):
+
+    def run(self, terms, variables=None, **kwargs):
+        if REQUESTS_IMPORT_ERROR:
+            raise AnsibleLookupError(missing_required_lib("requests"))
+        self.set_options(var_options=variables, direct=kwargs)
+        options = lookup_connection_options(self, sections=("logpoint", "logicmonitor"))
+        newest_first = self.get_option("sort") == "newest"
+        try:
+            window = time_window(self.get_option("since"), self.get_option("until"), time.time())
+            if self.get_option("source") == "logpoint":
+                entries = self._logpoint(options, window, newest_first)
+            else:
+                entries = self._logicmonitor(options, window, newest_first)
+        except LogpointError as exc:
+            raise AnsibleLookupError("logpoint.siem.audit_logs: %s" % exc)
+        return wrap_var(finish_entries(entries, newest_first=newest_first, limit=self.get_option("limit"),
+                                       fields=self.get_option("fields")))
+
+    def _logpoint(self, options, window, newest_first):
+        if JWT_IMPORT_ERROR:
+            raise AnsibleLookupError(missing_required_lib("PyJWT"))
+        client = LogpointClient.from_options(options, warn=display.warning)
+        return logpoint_audit(client, categories=self.get_option("category") or ACTION_CATEGORIES, window=window,
+                              user=self.get_option("user"), action=self.get_option("action"),
+                              keyword=self.get_option("keyword"), limit=self.get_option("limit"),
+                              newest_first=newest_first, deadline=self.get_option("search_timeout"))
+
+    def _logicmonitor(self, options, window, newest_first):
+        if self.get_option("category"):
+            raise ConfigError("category applies to source logpoint; LogicMonitor's audit log has no categories")
+        client = LogicMonitorClient.from_options(options)
+        return logicmonitor_audit(client, window=window, user=self.get_option("user"),
+                                  keyword=self.get_option("keyword"), action=self.get_option("action"),
+                                  newest_first=newest_first, limit=self.get_option("limit"),
+                                  fields=self.get_option("fields"))
