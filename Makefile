@@ -1,0 +1,62 @@
+# logpoint.siem developer commands. See CONTRIBUTING.md ("Commands").
+#
+#   make venv         .venv/ with everything + .collections/ansible_collections/logpoint/siem -> .
+#   make simulator    the simulator in the foreground (SIM_PORT, SIM_TLS=1|0, SIM_CA)
+#   make demo         simulator up, playbooks/demo.yml against it, simulator down
+#   make test         every stage, one summary line "tests: N passed, N failed" at the end
+#   make sanity | unit | integration | lint | docs | smoke | compat   one stage each
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+VPY := $(VENV)/bin/python
+STAMP := $(VENV)/.requirements-installed
+COLLECTION_LINK := .collections/ansible_collections/logpoint/siem
+SIMULATOR_PROJECT := $(wildcard tests/simulator/pyproject.toml tests/simulator/setup.py tests/simulator/setup.cfg)
+
+SIM_PORT ?= 8443
+SIM_TLS ?= 1
+SIM_CA ?= .simulator/ca.pem
+SIM_TLS_FLAG := $(if $(filter 0 no false,$(SIM_TLS)),--no-tls,)
+# make demo picks a free port unless SIM_PORT was given (environment or command line)
+DEMO_PORT_FLAG := $(if $(filter file,$(origin SIM_PORT)),,--port $(SIM_PORT))
+
+.PHONY: help venv simulator demo test sanity unit integration lint docs smoke compat clean
+
+help:
+	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
+
+venv: $(STAMP) $(COLLECTION_LINK)
+
+$(STAMP): requirements-dev.txt requirements.txt $(SIMULATOR_PROJECT)
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "make venv needs Python >= 3.11 (PYTHON=$(PYTHON))")'
+	@test -x $(VPY) || $(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@if [ -n "$(SIMULATOR_PROJECT)" ]; then \
+		echo "$(VPY) -m pip install --quiet -e tests/simulator"; \
+		$(VPY) -m pip install --quiet --disable-pip-version-check -e tests/simulator; \
+	else echo "tests/simulator has no pyproject.toml yet: simulator not installed (tests use it from source)"; fi
+	@touch $@
+
+$(COLLECTION_LINK):
+	@mkdir -p $(@D)
+	ln -sfn ../../.. $@
+
+simulator: venv
+	@mkdir -p $(dir $(SIM_CA))
+	$(VPY) -m logpoint_simulator --host 127.0.0.1 --port $(SIM_PORT) $(SIM_TLS_FLAG) --ca $(SIM_CA)
+
+demo: venv
+	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/.collections $(VPY) tools/with_simulator.py $(DEMO_PORT_FLAG) $(SIM_TLS_FLAG) -- \
+		$(VENV)/bin/ansible-playbook playbooks/demo.yml
+
+test: venv
+	$(VPY) tests/run_suite.py
+
+sanity unit integration lint docs smoke compat: venv
+	$(VPY) tests/run_suite.py $@
+
+clean:
+	rm -rf tests/output .simulator .pytest_cache logpoint-siem-*.tar.gz
