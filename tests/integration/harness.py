@@ -1,0 +1,382 @@
+"""The integration-test harness: a simulator client and Ansible runs as a user would make them.
+
+The fixtures in ``conftest.py`` build these objects; tests use the fixtures (``sim``,
+``ansible_module``, ``run_playbook``) and may import the constants below (``SECRETS``...).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+COLLECTIONS_PATH = ROOT / '.collections'
+CALLBACK_DIR = Path(__file__).resolve().parent / 'harness_plugins' / 'callback'
+SIMULATOR_SOURCE = ROOT / 'tests' / 'simulator'
+
+
+def _load_with_simulator():
+    spec = importlib.util.spec_from_file_location('logpoint_with_simulator', ROOT / 'tools' / 'with_simulator.py')
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+with_simulator = _load_with_simulator()
+Simulator = with_simulator.Simulator
+SimulatorError = with_simulator.SimulatorError
+ADMIN_USERNAME = with_simulator.ADMIN_USERNAME
+ADMIN_SECRET_KEY = with_simulator.ADMIN_SECRET_KEY
+ANALYST_USERNAME = with_simulator.ANALYST_USERNAME
+ANALYST_SECRET_KEY = with_simulator.ANALYST_SECRET_KEY
+DIRECTOR_TOKEN = with_simulator.DIRECTOR_TOKEN
+POOL_UUID = with_simulator.POOL_UUID
+LOGPOINT_IDENTIFIER = with_simulator.LOGPOINT_IDENTIFIER
+LM_ACCESS_ID = with_simulator.LM_ACCESS_ID
+LM_ACCESS_KEY = with_simulator.LM_ACCESS_KEY
+LM_BEARER_TOKEN = with_simulator.LM_BEARER_TOKEN
+SECRETS = with_simulator.SECRETS
+
+# Variables of the outer environment that must not reach a test run (a developer's real Logpoint
+# credentials, their ansible.cfg...): every name with one of these prefixes is dropped.
+_SCRUBBED_PREFIXES = ('ANSIBLE_', 'LOGPOINT_', 'LM_')
+
+
+def start_simulator(workdir, *, tls: bool = True) -> 'Simulator':
+    """Start a simulator from this checkout (``tests/simulator`` first on PYTHONPATH)."""
+    pythonpath = [str(SIMULATOR_SOURCE)] if (SIMULATOR_SOURCE / 'logpoint_simulator').is_dir() else []
+    if os.environ.get('PYTHONPATH'):
+        pythonpath.append(os.environ['PYTHONPATH'])
+    return Simulator(workdir=str(workdir), tls=tls, env={'PYTHONPATH': os.pathsep.join(pythonpath)}).start()
+
+
+# ---- the simulator's control API -----------------------------------------------------------------
+
+
+class SimClient:
+    """Client of one running simulator: its URL and CA, its control API and raw API calls.
+
+    ``count()`` reads the request counters; the control API itself is never counted.
+    """
+
+    def __init__(self, process: 'Simulator'):
+        self.process = process
+        self.url = process.url
+        self.ca_path = process.ca_path if process.tls else None
+        self.session = requests.Session()
+        self.session.verify = self.ca_path or True
+        self.session.trust_env = False  # no proxy between the tests and loopback
+
+    def __repr__(self):
+        return '<SimClient %s>' % self.url
+
+    # -- control API --
+    def _control(self, method: str, path: str, body=None):
+        response = self.session.request(method, '%s/_simulator/%s' % (self.url, path), json=body, timeout=30)
+        if response.status_code >= 400:
+            raise AssertionError('simulator control %s /_simulator/%s answered %s: %s'
+                                 % (method, path, response.status_code, response.text[:2000]))
+        return response.json() if response.content.strip() else {}
+
+    def health(self) -> dict:
+        return self._control('GET', 'health')
+
+    def reset(self) -> dict:
+        """Back to the seeded state: data, counters, faults and settings."""
+        return self._control('POST', 'reset')
+
+    def state(self) -> dict:
+        """The whole simulator state as JSON (users, repos, alert rules, lists, incidents...)."""
+        return self._control('GET', 'state')
+
+    def requests(self) -> dict:
+        """The per-endpoint request counters, exactly as ``GET /_simulator/requests`` returns them."""
+        return self._control('GET', 'requests')
+
+    def clear_requests(self) -> None:
+        self._control('DELETE', 'requests')
+
+    def count(self, endpoint_prefix: str | None = None, method: str | None = None) -> int:
+        """How many API requests the simulator received since the last reset / clear_requests().
+
+        ``endpoint_prefix`` keeps the endpoints whose path starts with it (``"/AlertRules/"``); it may
+        start with a method (``"POST /Repo/get_all_searchable_logpoint"``). ``method`` keeps one HTTP
+        method. Some reads are POSTs (``/Repo/get_all_searchable_logpoint``, ``/getalloweddata``,
+        search polls): ask for the endpoints you mean rather than for "all non-GET requests".
+        """
+        if endpoint_prefix and ' ' in endpoint_prefix:
+            prefix_method, endpoint_prefix = endpoint_prefix.split(' ', 1)
+            if method and method.upper() != prefix_method.upper():
+                raise ValueError('count(%r, method=%r): two different methods' % (endpoint_prefix, method))
+            method = prefix_method
+        total = 0
+        for entry_method, path, number in self.counters():
+            if method and entry_method.upper() != method.upper():
+                continue
+            if endpoint_prefix and not path.startswith(endpoint_prefix):
+                continue
+            total += number
+        return total
+
+    def counters(self) -> list:
+        """``[(method, path, count), ...]`` from ``GET /_simulator/requests`` (``{"by_endpoint": {"GET /x": n}}``)."""
+        return [tuple(key.split(' ', 1)) + (number,)
+                for key, number in self.requests().get('by_endpoint', {}).items()]
+
+    def faults(self, **faults) -> dict:
+        """Set fault injection knobs (POST /_simulator/faults); see the simulator's docs for the names."""
+        return self._control('POST', 'faults', faults)
+
+    def clear_faults(self) -> None:
+        self._control('DELETE', 'faults')
+
+    def settings(self, **settings) -> dict:
+        """Switch §18 alternatives (POST /_simulator/settings); without arguments, read them."""
+        if not settings:
+            return self._control('GET', 'settings')
+        return self._control('POST', 'settings', settings)
+
+    # -- the simulated API itself (counted like any client's request) --
+    def api(self, method: str, path: str, **kwargs) -> requests.Response:
+        """A raw request to the simulated Logpoint API, e.g. ``sim.api('GET', '/get_users', json=...)``."""
+        kwargs.setdefault('timeout', 30)
+        return self.session.request(method, self.url + path, **kwargs)
+
+
+# ---- Ansible runs --------------------------------------------------------------------------------
+
+
+class RunResult:
+    """One ``ansible`` or ``ansible-playbook`` run: exit code, output and what the callback recorded."""
+
+    def __init__(self, command, rc, stdout, stderr, records):
+        self.command = command
+        self.rc = rc
+        self.stdout = stdout
+        self.stderr = stderr
+        self.records = records
+
+    @property
+    def output(self) -> str:
+        """stdout and stderr together: what a person at the terminal reads."""
+        return self.stdout + self.stderr
+
+    @property
+    def tasks(self) -> list:
+        """One dict per task result: ``status`` (ok/failed/skipped/unreachable), ``task``, ``action``, ``result``."""
+        return [record for record in self.records if record.get('event') == 'task']
+
+    @property
+    def stats(self) -> dict:
+        """The play recap per host (``ok``, ``changed``, ``failures``...), empty for ad-hoc runs."""
+        for record in reversed(self.records):
+            if record.get('event') == 'stats':
+                return record['stats']
+        return {}
+
+    def assert_no_secrets(self, *extra: str) -> None:
+        """Fail if any simulator secret (or one of ``extra``) appears in the output or the results."""
+        text = self.output + json.dumps(self.records)
+        leaked = [secret for secret in SECRETS + tuple(extra) if secret and secret in text]
+        assert not leaked, 'secret(s) leaked into the output or results: %s' % ', '.join(
+            '%s...' % secret[:6] for secret in leaked)
+
+    def _tail(self, text, lines=30):
+        return '\n'.join(text.rstrip().splitlines()[-lines:])
+
+    def describe(self) -> str:
+        return '$ %s\nrc=%s\n--- stdout (tail)\n%s\n--- stderr (tail)\n%s' % (
+            shlex.join(self.command), self.rc, self._tail(self.stdout), self._tail(self.stderr))
+
+    def __repr__(self):
+        return '<%s rc=%s>\n%s' % (type(self).__name__, self.rc, self.describe())
+
+
+class ModuleResult(RunResult):
+    """The result of ``ansible localhost -m MODULE``: ``.result`` is the module's returned dict."""
+
+    @property
+    def record(self) -> dict:
+        tasks = self.tasks
+        return tasks[-1] if tasks else {}
+
+    @property
+    def result(self) -> dict:
+        return self.record.get('result', {})
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.result.get('changed', False))
+
+    @property
+    def failed(self) -> bool:
+        return self.rc != 0 or self.record.get('status') in (None, 'failed', 'unreachable')
+
+    @property
+    def msg(self):
+        if self.record:
+            return self.result.get('msg')
+        return self.stderr.strip() or None  # the run never reached the module (bad name, bad args...)
+
+    @property
+    def diff(self):
+        return self.result.get('diff')
+
+    @property
+    def warnings(self) -> list:
+        return self.result.get('warnings') or []
+
+    def __repr__(self):
+        return '<ModuleResult rc=%s changed=%s failed=%s msg=%r>\n%s' % (
+            self.rc, self.changed, self.failed, self.msg, self.describe())
+
+
+class PlaybookResult(RunResult):
+    """The result of ``ansible-playbook``; ``task(name)`` gives one task's result dict."""
+
+    @property
+    def ok(self) -> bool:
+        return self.rc == 0
+
+    def task(self, name: str, host: str = 'localhost') -> dict:
+        """The result dict of the last run of the task called ``name`` (KeyError if it never ran)."""
+        for record in reversed(self.tasks):
+            if record['task'] == name and record['host'] == host:
+                return record['result']
+        raise KeyError('no task %r ran on %s; tasks that ran: %s'
+                       % (name, host, [record['task'] for record in self.tasks]))
+
+    def status(self, name: str, host: str = 'localhost') -> str:
+        for record in reversed(self.tasks):
+            if record['task'] == name and record['host'] == host:
+                return record['status']
+        raise KeyError(name)
+
+    @property
+    def changed_tasks(self) -> list:
+        return [record['task'] for record in self.tasks if record['result'].get('changed')]
+
+    @property
+    def failed_tasks(self) -> list:
+        return [record['task'] for record in self.tasks
+                if record['status'] in ('failed', 'unreachable') and not record['ignore_errors']]
+
+
+class AnsibleRunner:
+    """Runs ``ansible`` / ``ansible-playbook`` from the current venv against a simulator.
+
+    Inventory: the implicit localhost (no ``-i``), with ``ansible_python_interpreter`` set to the venv's
+    Python through ``ANSIBLE_PYTHON_INTERPRETER``, so interpreter discovery never runs.
+    """
+
+    def __init__(self, workdir, *, sim: SimClient | None = None, collections_path=COLLECTIONS_PATH):
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.sim = sim
+        self.collections_path = Path(collections_path)
+        self.bindir = Path(sys.executable).parent
+        self.config = self.workdir / 'ansible.cfg'
+        if not self.config.exists():
+            self.config.write_text('# logpoint.siem test harness: settings come from the environment\n'
+                                   '[defaults]\n')
+
+    def executable(self, name: str) -> str:
+        candidate = self.bindir / name
+        return str(candidate) if candidate.exists() else name
+
+    def base_env(self, record_path) -> dict:
+        env = {key: value for key, value in os.environ.items() if not key.startswith(_SCRUBBED_PREFIXES)}
+        env.update({
+            'ANSIBLE_CONFIG': str(self.config),
+            'ANSIBLE_COLLECTIONS_PATH': str(self.collections_path),
+            'ANSIBLE_COLLECTIONS_SCAN_SYS_PATH': 'false',
+            'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
+            'ANSIBLE_LOCALHOST_WARNING': 'false',
+            'ANSIBLE_INVENTORY_UNPARSED_WARNING': 'false',
+            'ANSIBLE_RETRY_FILES_ENABLED': 'false',
+            'ANSIBLE_NOCOLOR': '1',
+            'ANSIBLE_FORCE_COLOR': '0',
+            'ANSIBLE_CALLBACK_PLUGINS': str(CALLBACK_DIR),
+            'ANSIBLE_CALLBACKS_ENABLED': 'harness_record',
+            'ANSIBLE_LOAD_CALLBACK_PLUGINS': '1',
+            'LOGPOINT_HARNESS_RECORD': str(record_path),
+            'PYTHONDONTWRITEBYTECODE': '1',
+        })
+        if self.sim is not None:
+            env.update(self.sim.process.env())
+        return env
+
+    def _run(self, command, *, env=None, timeout=600, cwd=None):
+        calldir = Path(tempfile.mkdtemp(prefix='run-', dir=self.workdir))
+        record_path = calldir / 'results.jsonl'
+        full_env = self.base_env(record_path)
+        for key, value in (env or {}).items():
+            if value is None:
+                full_env.pop(key, None)
+            else:
+                full_env[key] = str(value)
+        command = [str(part) for part in command]
+        returncode, stdout, stderr, timed_out = with_simulator.run_group(
+            command, timeout=timeout, env=full_env, cwd=str(cwd or calldir), stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if timed_out:
+            stderr += '\n[harness] killed after %ss: the run hung\n' % timeout
+        completed = subprocess.CompletedProcess(command, returncode, stdout, stderr)
+        records = []
+        if record_path.exists():
+            records = [json.loads(line) for line in record_path.read_text(encoding='utf-8').splitlines() if line]
+        return command, completed, records
+
+    @staticmethod
+    def _flags(check, diff, verbosity):
+        flags = []
+        if check:
+            flags.append('--check')
+        if diff:
+            flags.append('--diff')
+        if verbosity:
+            flags.append('-' + 'v' * verbosity)
+        return flags
+
+    def module(self, module: str, args: dict | None = None, *, check=False, diff=False, env=None,
+               verbosity=0, timeout=120) -> ModuleResult:
+        """``ansible localhost -m logpoint.siem.<module> -a '<json>'``; ``module`` may be a full FQCN."""
+        fqcn = module if '.' in module else 'logpoint.siem.' + module
+        command = [self.executable('ansible'), 'localhost', '-m', fqcn, '-a', json.dumps(args or {})]
+        command += self._flags(check, diff, verbosity)
+        command, completed, records = self._run(command, env=env, timeout=timeout)
+        return ModuleResult(command, completed.returncode, completed.stdout, completed.stderr, records)
+
+    def playbook(self, playbook, *, extra_vars=None, check=False, diff=False, env=None, verbosity=0,
+                 timeout=300, inventory=None) -> PlaybookResult:
+        """``ansible-playbook`` on a file (path) or on YAML text; ``extra_vars`` go in as JSON (typed)."""
+        calldir = Path(tempfile.mkdtemp(prefix='playbook-', dir=self.workdir))
+        text = str(playbook)
+        if isinstance(playbook, Path) or ('\n' not in text and text.endswith(('.yml', '.yaml'))):
+            path = Path(playbook)
+            if not path.is_absolute() and not path.exists():
+                path = ROOT / path
+            if not path.exists():
+                raise FileNotFoundError(path)
+        else:
+            path = calldir / 'playbook.yml'
+            path.write_text(text, encoding='utf-8')
+        command = [self.executable('ansible-playbook'), str(path)]
+        if inventory is not None:
+            command += ['-i', str(inventory)]
+        if extra_vars:
+            vars_file = calldir / 'extra_vars.json'
+            vars_file.write_text(json.dumps(extra_vars), encoding='utf-8')
+            command += ['-e', '@%s' % vars_file]
+        command += self._flags(check, diff, verbosity)
+        command, completed, records = self._run(command, env=env, timeout=timeout, cwd=calldir)
+        return PlaybookResult(command, completed.returncode, completed.stdout, completed.stderr, records)
