@@ -29,9 +29,12 @@ def list_users(client):
     return client.cached("users", lambda: parse_users(client.call("GET", "/get_users", auth="classic_json", json={})))
 
 
-def resolve_user(client, value, option):
-    """A user name or id -> the user's id. Unknown values are a ConfigError listing the known names."""
-    users = list_users(client)
+def resolve_user(client, value, option, users=None):
+    """A user name or id -> the user's id. Unknown values are a ConfigError listing the known names.
+
+    ``users`` is a list read elsewhere (Director ``Users``); by default the classic ``/get_users``.
+    """
+    users = list_users(client) if users is None else users
     for user in users:
         if value == user["name"] or value == user["id"]:
             return user["id"]
@@ -39,9 +42,9 @@ def resolve_user(client, value, option):
     raise ConfigError("%s: no Logpoint user %r; known users are %s" % (option, value, known or "(none)"))
 
 
-def user_name(client, user_id):
-    """The name of a user id, or the id itself when it is not a known user."""
-    for user in list_users(client):
+def user_name(client, user_id, users=None):
+    """The name of a user id, or the id itself when it is not a known user (``users`` as in resolve_user)."""
+    for user in list_users(client) if users is None else users:
         if user["id"] == user_id:
             return user["name"]
     return user_id

@@ -1,0 +1,297 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the logpoint.siem collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: incident_state
+short_description: Resolve, close, reopen, reassign and comment Logpoint incidents
+version_added: 0.1.0
+description:
+  - Brings the incidents selected by O(ids) or O(filters) to a desired state - status O(state), assignee
+    O(assignee), a comment O(comment) - and can send them for investigation on Director.
+  - Only incidents that are not yet in the desired state are touched, and only with the steps they still
+    need. Status changes follow Logpoint's lifecycle - an incident is resolved before it is closed, and
+    reopened (back to unresolved) before it can be resolved again.
+  - A comment is added once - not when an incident already carries the same text.
+  - On the classic Incident API only the assignee can resolve or close an incident, and the acting user is
+    the API user O(username). An incident assigned to someone else is only taken over (assigned to the
+    API user) when O(take_ownership=true); otherwise the task fails, naming the assignee, before anything is
+    changed. Writes are batched - the endpoints take lists of ids - so closing a hundred incidents takes
+    a handful of requests.
+  - On Director every action is an order that the module polls until it finishes, for at most
+    O(wait_timeout) seconds each; incidents are handled concurrently (up to six at a time), the steps of
+    one incident in order. Actions run on behalf of the incident's assignee (Director's
+    C(incident_user_id)); with O(assignee) the incident is reassigned first. After a failed or timed-out
+    order no further order is sent and the task fails with the order id.
+  - Everything is read and checked before the first write - unknown users or ids, incidents that cannot
+    be taken over - so bad input changes nothing.
+author:
+  - logpoint.siem maintainers (!UNKNOWN)
+extends_documentation_fragment:
+  - logpoint.siem.connection
+  - logpoint.siem.incident_selection
+  - logpoint.siem.attributes
+attributes:
+  check_mode:
+    description: Can run in check mode and return changed status prediction without modifying the target.
+    support: full
+    details: Reads the incidents and reports what would change; sends no write and no order.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
+    support: full
+    details: Status and assignee before and after of each incident that changes, and the comment added.
+  idempotent:
+    description: When run twice in a row outside check mode, with the same arguments, the second invocation
+      indicates no change.
+    support: partial
+    details: Idempotent except O(send_for_investigation=true), an action that is sent on every run.
+options:
+  state:
+    description:
+      - The status the incidents should have.
+    type: str
+    choices: [unresolved, resolved, closed]
+  assignee:
+    description:
+      - The user the incidents should be assigned to, by name or id (resolved through the users API).
+    type: str
+  comment:
+    description:
+      - A comment the incidents should carry; added to each incident that does not have this text yet.
+    type: str
+  send_for_investigation:
+    description:
+      - Send the incidents for investigation (fires the notifications of their alert rule). Director only.
+      - An action, not a state - it is sent on every run and always reported as a change, but never in
+        check mode.
+    type: bool
+    default: false
+  take_ownership:
+    description:
+      - On the classic API, assign incidents of other users to the API user O(username) so that they can
+        be resolved or closed. They stay with the API user unless O(assignee) names someone else.
+      - Not needed on Director, which acts on behalf of the assignee; ignored there with a warning.
+    type: bool
+    default: false
+  wait_timeout:
+    description:
+      - Seconds to wait for each Director order (the fetch of incidents and every write) to finish.
+    type: int
+    default: 60
+notes:
+  - At least one of O(state), O(assignee), O(comment) and O(send_for_investigation) is needed, and one of
+    O(ids) and O(filters).
+  - Director writes are asynchronous; an order that times out may still be carried out later. Running the
+    task again sends only what is still missing.
+seealso:
+  - module: logpoint.siem.incident_info
+  - name: Logpoint Incident API
+    description: The classic Incident API.
+    link: https://docs.logpoint.com/siem/readme/siem_api_reference/incident-api
+"""
+
+EXAMPLES = r"""
+- name: Close every low-risk incident of the last day, taking them over from their assignees
+  logpoint.siem.incident_state:
+    api: classic
+    filters:
+      risk: low
+      status: [unresolved, resolved]
+      since: 24h
+    state: closed
+    take_ownership: true
+    comment: Closed by the nightly triage job.
+
+- name: Hand the critical incidents to the on-call analyst with a note
+  logpoint.siem.incident_state:
+    api: classic
+    filters:
+      risk: critical
+      status: unresolved
+    assignee: analyst
+    comment: Escalated to the on-call analyst.
+
+- name: Reopen two incidents by id (a 32-hex incident_id works too)
+  logpoint.siem.incident_state:
+    api: classic
+    ids:
+      - 65b000000000000000000004
+      - 5eed65b0000000000000000000000006
+    state: unresolved
+    comment: Reopened - access request approved.
+
+- name: On Director, resolve an incident as its new assignee and send it for investigation
+  logpoint.siem.incident_state:
+    api: director
+    ids: [65b000000000000000000005]
+    assignee: analyst
+    state: resolved
+    send_for_investigation: true
+    wait_timeout: 120
+  register: triage
+
+- name: Show what changed
+  ansible.builtin.debug:
+    msg: "{{ triage.summary }}"
+"""
+
+RETURN = r"""
+api:
+  description: The API that was used.
+  returned: success
+  type: str
+  sample: classic
+incidents:
+  description: Every selected incident, changed or not, in detection order.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: The 24-hex incident id.
+      type: str
+      sample: 65b000000000000000000007
+    incident_id:
+      description: The 32-hex incident id (null for closed incidents on the classic API).
+      type: str
+      sample: 5eed65b0000000000000000000000007
+    name:
+      description: The incident name.
+      type: str
+      sample: Disk usage above 85% on LogPoint-Primary
+    risk:
+      description: The risk level.
+      type: str
+      sample: low
+    changed:
+      description: Whether the incident was (or in check mode would be) changed.
+      type: bool
+      sample: true
+    actions:
+      description:
+        - The steps sent, in order - C(take_over), C(assign), C(reopen), C(comment), C(resolve),
+          C(close), C(send_for_investigation).
+      type: list
+      elements: str
+      sample: [take_over, resolve, close]
+    before:
+      description: Status and assignee (user name) before.
+      type: dict
+      sample: {status: unresolved, assignee: analyst}
+    after:
+      description: Status and assignee after.
+      type: dict
+      sample: {status: closed, assignee: admin}
+    order_ids:
+      description: The Director order ids of the incident's steps (Director only, not in check mode).
+      type: list
+      elements: str
+      sample: [0b6f6a4e-4d6c-4a59-9d8e-6f0c1f8e2a11]
+summary:
+  description: Counts of selected, changed and unchanged incidents and of each action.
+  returned: success
+  type: dict
+  sample: {selected: 4, changed: 3, unchanged: 1, actions: {take_over: 1, resolve: 2, close: 3, comment: 3}}
+"""
+
+import time
+
+from ansible_collections.logpoint.siem.plugins.module_utils.api.users import resolve_user
+from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError
+from ansible_collections.logpoint.siem.plugins.module_utils.incident_workflow import (
+    DEFAULT_WAIT_TIMEOUT, SELECTION_SPEC, STATUSES, Selection, assignee_name, backend_for, choose_api,
+    plan_incident, select)
+from ansible_collections.logpoint.siem.plugins.module_utils.module import run_module
+from ansible_collections.logpoint.siem.plugins.module_utils.state import managed_diff
+
+ARGUMENT_SPEC = dict(SELECTION_SPEC, **{
+    "state": {"type": "str", "choices": list(STATUSES)},
+    "assignee": {"type": "str"},
+    "comment": {"type": "str"},
+    "send_for_investigation": {"type": "bool", "default": False},
+    "take_ownership": {"type": "bool", "default": False},
+    "wait_timeout": {"type": "int", "default": DEFAULT_WAIT_TIMEOUT},
+})
+BLOCKED_LIMIT = 10
+
+
+def check_desired(params):
+    if not (params["state"] or params["assignee"] or params["comment"] is not None
+            or params["send_for_investigation"]):
+        raise ConfigError("nothing to change: set state, assignee, comment or send_for_investigation")
+    if params["comment"] is not None and not params["comment"].strip():
+        raise ConfigError("comment: an empty comment cannot be added; give the text or leave comment out")
+    if params["wait_timeout"] <= 0:
+        raise ConfigError("wait_timeout: %s must be a number of seconds greater than 0" % params["wait_timeout"])
+
+
+def blocked_error(blocked, describe_user, api_user):
+    """One error for every incident the plan cannot handle, naming their assignees."""
+    listed = ", ".join("%s %r (%s)" % (incident["id"], incident["name"], describe_user(incident["assignee_id"]))
+                       for incident, reason in blocked[:BLOCKED_LIMIT])
+    more = " and %d more" % (len(blocked) - BLOCKED_LIMIT) if len(blocked) > BLOCKED_LIMIT else ""
+    if blocked[0][1] == "unassigned":
+        return ConfigError("Director acts on behalf of an incident's assignee, and these incidents have none: %s%s; "
+                           "set assignee" % (listed, more))
+    return ConfigError("only the assignee can resolve or close an incident on the classic API, and these incidents "
+                       "are assigned to other users (in brackets): %s%s; set take_ownership: true to assign them to "
+                       "%s first, or use the Director API" % (listed, more, api_user))
+
+
+def run(params, client, check_mode, warn):
+    check_desired(params)
+    selection = Selection(params, time.time())
+    api = choose_api(params, needs_director=params["send_for_investigation"])
+    if api == "director" and params["take_ownership"]:
+        warn("take_ownership has no effect on Director, which acts on behalf of each incident's assignee")
+    backend = backend_for(api, client, params["wait_timeout"])
+    users = backend.users()
+    assignee_id = resolve_user(client, params["assignee"], "assignee", users=users) if params["assignee"] else None
+    api_user_id = resolve_user(client, client.username, "username", users=users) if api == "classic" else None
+    incidents = select(backend, selection, client, users)
+
+    def describe_user(user_id):
+        return assignee_name(client, user_id, users) or "nobody"
+
+    plans = [(incident, plan_incident(
+        incident, api=api, state=params["state"], assignee_id=assignee_id, comment=params["comment"],
+        send_for_investigation=params["send_for_investigation"], api_user_id=api_user_id,
+        take_ownership=params["take_ownership"])) for incident in incidents]
+    blocked = [(incident, plan["blocked"]) for incident, plan in plans if plan["blocked"]]
+    if blocked:
+        raise blocked_error(blocked, describe_user, client.username)
+    changing = [(incident, plan["steps"]) for incident, plan in plans if plan["steps"]]
+    orders = backend.apply(changing) if changing and not check_mode else {}
+
+    results, before, after = [], {}, {}
+    actions = {}
+    for incident, plan in plans:
+        states = [{"status": state["status"], "assignee": describe_user(state["assignee_id"])}
+                  for state in (incident, plan["after"])]
+        entry = {"id": incident["id"], "incident_id": incident["incident_id"], "name": incident["name"],
+                 "risk": incident["risk"], "changed": bool(plan["steps"]),
+                 "actions": [action for action, value in plan["steps"]], "before": states[0], "after": states[1]}
+        if api == "director":
+            entry["order_ids"] = orders.get(incident["id"], [])
+        results.append(entry)
+        for action in entry["actions"]:
+            actions[action] = actions.get(action, 0) + 1
+        if plan["steps"]:
+            before[incident["id"]] = states[0]
+            after[incident["id"]] = dict(states[1])
+            after[incident["id"]].update(("comment", value) for action, value in plan["steps"] if action == "comment")
+    summary = {"selected": len(results), "changed": len(changing), "unchanged": len(results) - len(changing),
+               "actions": actions}
+    return bool(changing), {"api": api, "incidents": results, "summary": summary}, managed_diff(before, after)
+
+
+def main():
+    run_module(ARGUMENT_SPEC, run, required_one_of=[("ids", "filters")])
+
+
+if __name__ == "__main__":
+    main()
