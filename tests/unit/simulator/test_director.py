@@ -55,6 +55,7 @@ def test_never_finishing_orders_and_the_path_without_leading_slash(api):
     assert path.startswith("monitorapi/")
     assert all(poll(api, path)["response"] == {} for _ in range(5))
     assert api.control("GET", "state")["incidents"][LOW_OF_ADMIN]["status"] == "unresolved"
+    assert len(fetch(api)) == 12  # reads still finish, so a client gets as far as its write
 
 
 def test_fetch_orders_carry_the_incidents_of_every_status_and_a_data_node_suffix(api):
@@ -118,6 +119,12 @@ def test_failing_orders_carry_errors(api, incident, action, user, error):
     response = finish(api, submit(api, f"/{incident}/{action}", {"incident_user_id": user}))
     assert response["success"] is False and error in response["errors"][0]
     assert api.control("GET", "state")["incidents"][LOW_OF_ADMIN]["status"] == "unresolved"
+
+
+def test_an_incident_of_a_deleted_user_cannot_be_resolved_on_its_behalf(api):
+    made = api.post("/_simulator/incidents", json={"assignee_id": "65a0ffffffffffffffffffff"}).json()["ids"]
+    response = finish(api, submit(api, f"/{made[0]}/resolve", {"incident_user_id": "65a0ffffffffffffffffffff"}))
+    assert response == {"success": False, "errors": ["Invalid user id"], "message": "Order failed"}
 
 
 def test_reassign_makes_incident_user_id_the_assignee_who_may_then_close(api):

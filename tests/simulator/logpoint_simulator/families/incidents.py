@@ -9,7 +9,8 @@ Every refusal is HTTP 200 with `success: false`.
 
 Test helper (control API, loopback, not counted): `POST /_simulator/incidents` with
 `{"count": N, "name": "...", "status", "risk", "type", "assignee": "<user name>", "hours_ago"}`
-creates N incidents (ids 65c0...) and answers their ids.
+creates N incidents (ids 65c0...) and answers their ids; `"assignee_id"` instead of `assignee` sets
+any id (an incident of a deleted user).
 """
 
 import time
@@ -149,12 +150,13 @@ def create_incidents():
         assignee = sim.user_by_name(spec.get("assignee", "admin"))
         if assignee is None:
             return flask.jsonify({"error": f"unknown assignee {spec.get('assignee')!r}"}), 400
+        assignee_id = spec.get("assignee_id", assignee["id"])
         start = sum(1 for incident_id in sim.incidents if incident_id.startswith("65c0")) + 1
         detected = time.time() - spec.get("hours_ago", 1) * seed_incidents.HOUR
         made = [
             seed_incidents.make_incident(
                 number, f"{spec.get('name', 'Bulk incident')} {number}", kind=spec.get("type", "Alert"),
-                risk=spec.get("risk", "low"), status=spec.get("status", "unresolved"), assignee=assignee["id"],
+                risk=spec.get("risk", "low"), status=spec.get("status", "unresolved"), assignee=assignee_id,
                 detection_timestamp=detected)
             for number in range(start, start + spec.get("count", 1))
         ]
