@@ -16,17 +16,26 @@ description:
     (C(POST /UserDefinedList/import_api), scope C(search:write); read with C(search:read)).
   - Values are normalised before anything is sent - trimmed, blank lines and repeats dropped, order kept -
     and uploaded as a real file, streamed from disk, so large lists (a million values) are held in memory once.
-  - Idempotent when the Logpoint reports list contents (newer servers do): the values are compared as a set
+  - Idempotent when the Logpoint reports list contents (newer servers do) - the values are compared as a set
     and nothing is uploaded when they are equal. Older servers do not report contents; the module then says
     it cannot verify the list and follows O(overwrite).
   - Logpoint keeps list names upper-cased; the module compares and returns the upper-cased name.
   - The JWT API cannot delete lists, so only O(state=present) exists.
 author:
-  - logpoint.siem maintainers
+  - logpoint.siem maintainers (!UNKNOWN)
 extends_documentation_fragment:
   - logpoint.siem.connection
   - logpoint.siem.attributes
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
 attributes:
+  action:
+    support: full
+    details: Finds O(src) on the controller and copies it to the target before the module runs.
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
   check_mode:
     support: full
     details: Reads the lists and reports what would change; uploads nothing.
@@ -35,7 +44,10 @@ attributes:
     details: >-
       Shows the number of values before and after, how many are added and removed, and the first
       20 of each; large lists are counted, never dumped.
+  platform:
+    platforms: posix
   idempotent:
+    description: When run twice in a row with the same arguments, the second run reports no change.
     support: partial
     details: >-
       Full when the Logpoint reports list contents. Otherwise O(overwrite=always) imports again on every

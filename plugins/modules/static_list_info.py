@@ -15,17 +15,21 @@ description:
     (C(GET /UserDefinedList/lists_api), scope C(search:read)), all pages of it, optionally filtered by
     name and type, optionally with their values.
 author:
-  - logpoint.siem maintainers
+  - logpoint.siem maintainers (!UNKNOWN)
 extends_documentation_fragment:
   - logpoint.siem.connection
   - logpoint.siem.attributes
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
     details: Only reads.
   diff_mode:
     support: none
+  platform:
+    platforms: posix
   idempotent:
+    description: When run twice in a row with the same arguments, the second run reports no change.
     support: full
 options:
   name:

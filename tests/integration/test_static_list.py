@@ -20,8 +20,8 @@ def server_lists(sim):
 
 
 def test_create_then_nothing_to_do(ansible_module, sim):
-    created = ansible_module("static_list", {"name": "malicious_ips", "values": [" 192.0.2.66", "198.51.100.23", "",
-                                                                                  "192.0.2.66"]})
+    values = [" 192.0.2.66", "198.51.100.23", "", "192.0.2.66"]
+    created = ansible_module("static_list", {"name": "malicious_ips", "values": values})
     assert created.changed and not created.failed, created
     assert {k: created.result[k] for k in ("name", "count", "added", "removed", "verified", "list_type")} == {
         "name": "MALICIOUS_IPS", "count": 2, "added": 2, "removed": 0, "verified": True, "list_type": "static_list"}
@@ -39,9 +39,8 @@ def test_create_then_nothing_to_do(ansible_module, sim):
 def test_new_values_replace_the_old_ones_with_a_counted_diff(ansible_module, sim):
     values = ["192.0.2.%d" % n for n in range(1, 31)]
     ansible_module("static_list", {"name": "bad_ips", "values": values})
-    changed = ansible_module("static_list", {"name": "bad_ips", "values": values[5:] + ["203.0.113.%d" % n
-                                                                                       for n in range(1, 26)]},
-                             diff=True)
+    new_values = values[5:] + ["203.0.113.%d" % n for n in range(1, 26)]
+    changed = ansible_module("static_list", {"name": "bad_ips", "values": new_values}, diff=True)
     assert changed.changed and (changed.result["added"], changed.result["removed"]) == (25, 5)
     assert changed.diff["before"] == {"name": "BAD_IPS", "count": 30, "removed": 5, "values_removed": values[:5]}
     assert changed.diff["after"]["added"] == 25 and len(changed.diff["after"]["values_added"]) == 20

@@ -44,7 +44,7 @@ class Query:
     @property
     def kind(self):
         """`chart` when the query aggregates, else `simple`."""
-        return "chart" if any(name == "chart" for name, _ in self.commands) else "simple"
+        return "chart" if any(name == "chart" for name, _fields in self.commands) else "simple"
 
     @property
     def grouping(self):

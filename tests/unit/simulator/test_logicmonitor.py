@@ -135,7 +135,7 @@ def test_bearer_token_works_with_v3_only(api):
 
 def test_rate_limit_answers_429_with_its_headers_then_recovers(api):
     api.control("POST", "settings", json={"lm_rate_limit": 2})
-    allowed = [get(api, headers={**lmv1(), **V3}, size=1) for _ in range(2)]
+    allowed = [get(api, headers={**lmv1(), **V3}, size=1), get(api, headers={**lmv1(), **V3}, size=1)]
     assert [response.headers["X-Rate-Limit-Remaining"] for response in allowed] == ["1", "0"]
     limited = get(api, headers={**lmv1(), **V3}, size=1)
     assert limited.status_code == 429

@@ -30,8 +30,9 @@ def fixture(name):
     return json.loads((FIXTURES / name).read_text())
 
 
-def request(api, data, credentials=ADMIN_CREDENTIALS):
-    response = api.post("/getsearchlogs", data={**credentials, "requestData": json.dumps(data)})
+def request(api, data, credentials=None):
+    form = {**(credentials or ADMIN_CREDENTIALS), "requestData": json.dumps(data)}
+    response = api.post("/getsearchlogs", data=form)
     assert response.status_code == 200
     return response.json()
 
@@ -68,7 +69,7 @@ def test_a_finished_chart_has_the_keys_and_types_of_a_real_server(api):
 
 def test_polls_return_cumulative_rows_with_increasing_versions_until_final(api):
     search_id = start(api, "label=Harddisk")["search_id"]
-    first, second, third = (poll(api, search_id) for _ in range(3))
+    first, second, third = poll(api, search_id), poll(api, search_id), poll(api, search_id)
     assert (first["version"], first["final"], second["version"], second["final"]) == (1, False, 2, True)
     assert 0 < len(first["rows"]) < len(second["rows"]) == 48
     assert second["rows"][: len(first["rows"])] == first["rows"]

@@ -81,7 +81,7 @@ def _requested_version():
 
 
 def _authenticate(version):
-    scheme, _, credentials = flask.request.headers.get("Authorization", "").partition(" ")
+    scheme, _space, credentials = flask.request.headers.get("Authorization", "").partition(" ")
     if scheme == "Bearer":
         if version < 2:
             raise LMError(401, 1401, "Bearer tokens need API v3: send X-Version: 3")

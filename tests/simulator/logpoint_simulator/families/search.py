@@ -159,7 +159,7 @@ def _repo_names(value):
     names = set()
     sim = current_state()
     for entry in filter(None, entries):
-        address, _, name = str(entry).partition("/")
+        address, _slash, name = str(entry).partition("/")
         logpoint = next((lp for lp in sim.logpoints if address.split(":")[0] == lp["ip"]), None)
         if logpoint is None or (name and name not in [repo["name"] for repo in logpoint["repos"]]):
             raise ValueError(f"Repo {entry!r} is not allowed for this user")
