@@ -229,3 +229,17 @@ def test_bad_lookup_options_are_clear_errors_before_any_request(run_playbook, si
 def test_logicmonitor_without_a_portal_is_a_clear_error(run_playbook, tmp_path):
     run, _entries = audit_logs(run_playbook, tmp_path, env={"LM_URL": None}, source="logicmonitor")
     assert not run.ok and "needs lm_url or lm_company" in run.output
+
+
+def test_demo_imports_two_lists_once_and_prints_their_audit_trail(run_playbook, sim):
+    demo = harness.ROOT / "playbooks" / "demo"
+    first = run_playbook(demo / "20_threat_intel.yml")
+    assert first.ok, first
+    assert first.changed_tasks == ["Import the malicious IP addresses (inline values)",
+                                   "Import the bad domains (a file, one domain per line)"]
+    again = run_playbook(demo / "20_threat_intel.yml")
+    assert again.ok and again.changed_tasks == []
+    trail = run_playbook(demo / "90_audit_trail.yml")
+    assert trail.ok, trail
+    assert trail.task("Sum up")["msg"] == "2 configuration changes by admin in the last hour."
+    assert "admin create UserDefinedList BAD_DOMAINS" in trail.stdout
