@@ -512,11 +512,14 @@ class LogpointClient:
         return rows
 
     def cached(self, key, loader):
-        """A read done at most once per task (users, repos)."""
+        """A read done once per task (users, repos). The load runs outside the lock, so a loader may
+        mint tokens, nest cached reads or fan out to threads that do."""
         with self._cache_lock:
-            if key not in self.cache:
-                self.cache[key] = loader()
-            return self.cache[key]
+            if key in self.cache:
+                return self.cache[key]
+        value = loader()
+        with self._cache_lock:
+            return self.cache.setdefault(key, value)
 
     def _url(self, api, path):
         base = self.director_url if api == "director" else self.url
