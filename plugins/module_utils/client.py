@@ -429,8 +429,8 @@ class LogpointClient:
         self.transport = HttpTransport(validate_certs=validate_certs, ca_path=ca_path, timeout=timeout,
                                        retry=retry, secrets=self._static_secrets)
         self._lock = threading.Lock()
-        # Reentrant and apart from the token lock: a loader calls the client and may use another cached read.
-        self._cache_lock = threading.RLock()
+        # Apart from the token lock: cached() never holds it while a loader calls the client.
+        self._cache_lock = threading.Lock()
         self.cache = {}  # per-task reads shared by the api layer (users, repos)
 
     @classmethod
