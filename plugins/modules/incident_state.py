@@ -266,8 +266,13 @@ def run(params, client, check_mode, warn):
         raise blocked_error(blocked, describe_user, client.username)
     changing = [(incident, plan["steps"]) for incident, plan in plans if plan["steps"]]
     orders = backend.apply(changing) if changing and not check_mode else {}
+    result, diff = report(api, plans, orders, describe_user)
+    return bool(changing), result, diff
 
-    results, before, after = [], {}, {}
+
+def report(api, plans, orders, describe_user):
+    """The module's result (per incident, summary) and the diff of the incidents that change."""
+    incidents, before, after = [], {}, {}
     actions = {}
     for incident, plan in plans:
         states = [{"status": state["status"], "assignee": describe_user(state["assignee_id"])}
@@ -277,16 +282,17 @@ def run(params, client, check_mode, warn):
                  "actions": [action for action, value in plan["steps"]], "before": states[0], "after": states[1]}
         if api == "director":
             entry["order_ids"] = orders.get(incident["id"], [])
-        results.append(entry)
+        incidents.append(entry)
         for action in entry["actions"]:
             actions[action] = actions.get(action, 0) + 1
         if plan["steps"]:
             before[incident["id"]] = states[0]
             after[incident["id"]] = dict(states[1])
             after[incident["id"]].update(("comment", value) for action, value in plan["steps"] if action == "comment")
-    summary = {"selected": len(results), "changed": len(changing), "unchanged": len(results) - len(changing),
+    changed = len(before)
+    summary = {"selected": len(incidents), "changed": changed, "unchanged": len(incidents) - changed,
                "actions": actions}
-    return bool(changing), {"api": api, "incidents": results, "summary": summary}, managed_diff(before, after)
+    return {"api": api, "incidents": incidents, "summary": summary}, managed_diff(before, after)
 
 
 def main():
