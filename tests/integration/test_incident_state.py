@@ -199,6 +199,9 @@ def test_check_mode_reports_the_change_and_leaves_the_server_unchanged(ansible_m
         assert result.changed and not result.failed
         actions = dict((entry["id"], entry["actions"]) for entry in result.result["incidents"])
         assert actions == {LOW_OF_ADMIN: ["comment", "resolve", "close"], CLOSED_OF_ADMIN: ["comment"]}
+    sent = ansible_module("incident_state", {"api": "director", "ids": [LOW_OF_ADMIN], "send_for_investigation": True},
+                          check=True)
+    assert sent.changed and sent.result["incidents"][0]["actions"] == ["send_for_investigation"]
     assert writes(sim) == 0 and sim.state()["incidents"] == before
 
 
