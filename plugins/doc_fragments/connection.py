@@ -53,7 +53,7 @@ options:
     default: 30
   director_url:
     description:
-    - Base URL of the Director (Fabric) API server, for the incident modules with O(api=director).
+    - Base URL of the Director (Fabric) API server, for the incident modules with C(api=director).
     - If not set, the value of the C(LOGPOINT_DIRECTOR_URL) environment variable is used.
     type: str
   director_token:

@@ -50,7 +50,7 @@ CONNECTION_OPTIONS = {
     },
     "director_url": {
         "type": "str", "env": "LOGPOINT_DIRECTOR_URL", "section": "director",
-        "description": "Base URL of the Director (Fabric) API server, for the incident modules with O(api=director).",
+        "description": "Base URL of the Director (Fabric) API server, for the incident modules with C(api=director).",
     },
     "director_token": {
         "type": "str", "env": "LOGPOINT_DIRECTOR_TOKEN", "section": "director", "no_log": True,
