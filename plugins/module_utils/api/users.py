@@ -42,6 +42,28 @@ def resolve_user(client, value, option, users=None):
     raise ConfigError("%s: no Logpoint user %r; known users are %s" % (option, value, known or "(none)"))
 
 
+def list_usergroups(client):
+    """The user groups ``/get_users`` shows (the groups of every user), each once: ``[{"id", "name"}]``."""
+    groups = {}
+    for user in list_users(client):
+        for group in user["usergroups"]:
+            groups.setdefault(group["id"], group)
+    return list(groups.values())
+
+
+def resolve_usergroups(client, values, option):
+    """User-group names or ids -> ids. Unknown values are a ConfigError listing the known groups."""
+    groups = list_usergroups(client)
+    ids = []
+    for value in values:
+        match = next((g["id"] for g in groups if value in (g["id"], g["name"])), None)
+        if match is None:
+            known = ", ".join(sorted(g["name"] for g in groups if g["name"]))
+            raise ConfigError("%s: no user group %r; known user groups are %s" % (option, value, known or "(none)"))
+        ids.append(match)
+    return ids
+
+
 def user_name(client, user_id, users=None):
     """The name of a user id, or the id itself when it is not a known user (``users`` as in resolve_user)."""
     for user in list_users(client) if users is None else users:

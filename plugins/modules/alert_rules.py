@@ -1,0 +1,184 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the logpoint.siem collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: alert_rules
+short_description: Converge many Logpoint alert rules in one task
+version_added: 0.1.0
+description:
+  - Brings a whole set of alert rules to the state described in O(rules), with the requests the API
+    makes necessary and no more - one read of the rule listing (100 rules per request), at most one read
+    of the repos and one of the users, then one request per rule that must be created or updated, one
+    request for all deletions, one for all activations and one for all deactivations. A run that finds
+    nothing to change over 200 rules costs 4 requests.
+  - Each rule is compared like M(logpoint.siem.alert_rule) compares it - only the options given, with
+    normalisation of loosely typed stored values, lists as sets.
+  - Every rule is checked before anything is written; a bad rule fails the task with its position and
+    name and nothing is sent.
+  - Rules the collection creates carry the metadata field C(managed_by) with value C(logpoint.siem).
+    With O(purge=true), rules that carry it and are not in O(rules) are deleted; rules made by hand
+    (without the field) are never deleted by purge, and updating a rule does not add the field.
+author:
+  - logpoint.siem maintainers (!UNKNOWN)
+extends_documentation_fragment:
+  - logpoint.siem.connection
+  - logpoint.siem.attributes
+attributes:
+  check_mode:
+    description: Can run in check mode and return changed status prediction without modifying the target.
+    support: full
+    details: Nothing is written; the result lists what would be done, with RV(rules[].would_be).
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
+    support: full
+    details: One before/after per rule that changes, of the options given for that rule.
+  idempotent:
+    description: When run twice in a row outside check mode, with the same arguments, the second invocation
+      indicates no change.
+    support: full
+options:
+  rules:
+    description:
+      - The rules, each a dictionary with the options of M(logpoint.siem.alert_rule), with the same types,
+        choices and meaning - O(logpoint.siem.alert_rule#module:name) or O(logpoint.siem.alert_rule#module:id),
+        O(logpoint.siem.alert_rule#module:state), O(logpoint.siem.alert_rule#module:enabled),
+        O(logpoint.siem.alert_rule#module:query), O(logpoint.siem.alert_rule#module:repos),
+        O(logpoint.siem.alert_rule#module:time_range), O(logpoint.siem.alert_rule#module:condition)
+        and the rest.
+      - The RV(logpoint.siem.alert_rule_info#module:alert_rules) of M(logpoint.siem.alert_rule_info) can be
+        given as it is.
+      - A rule with O(logpoint.siem.alert_rule#module:state=absent) is deleted if it exists.
+      - Each rule may be listed once.
+    type: list
+    elements: dict
+    required: true
+  purge:
+    description:
+      - Delete the rules that carry the collection's marker and are not in O(rules).
+    type: bool
+    default: false
+notes:
+  - Needs the C(alertrules:read) and C(alertrules:write) scopes; repo names need C(logsource:read), user
+    and group names the classic credentials O(username) and O(secret_key).
+  - If the reply to a write is lost, the module reads the server again rather than sending the write
+    twice. If a write fails, the rules written before it stay written; the error says which. Running the
+    task again converges.
+seealso:
+  - module: logpoint.siem.alert_rule
+  - module: logpoint.siem.alert_rule_info
+"""
+
+EXAMPLES = r"""
+- name: Converge the detection pack, delete managed rules that left it
+  logpoint.siem.alert_rules:
+    purge: true
+    rules:
+      - name: Brute force on Windows logons
+        query: label=User label=Login label=Fail | chart count() by user
+        repos: [windows]
+        time_range: 1h
+        condition: {operator: ">", value: 20}
+        risk: high
+        throttling: {field: user, window: 60}
+      - name: Admin group membership change
+        query: label=Group label=Member label=Add group="Domain Admins"
+        repos: [windows]
+        time_range: 10m
+        search_interval: 5
+        condition: {operator: ">=", value: 1}
+        risk: critical
+        assignee: analyst
+      - name: Old VPN rule
+        state: absent
+  register: pack
+
+- name: Show what happened
+  ansible.builtin.debug:
+    var: pack.summary
+
+- name: Copy every rule as it is into a second task (export and re-apply)
+  logpoint.siem.alert_rule_info:
+  register: exported
+
+- name: Apply the exported rules (a no-op against the same Logpoint)
+  logpoint.siem.alert_rules:
+    rules: "{{ exported.alert_rules }}"
+"""
+
+RETURN = r"""
+rules:
+  description:
+    - One entry per rule of O(rules), in order, then one per rule deleted by O(purge).
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The rule's name.
+      type: str
+    id:
+      description: The rule's id (null for a rule check mode would create).
+      type: str
+    outcome:
+      description: V(created), V(updated), V(unchanged) or V(deleted).
+      type: str
+    changes:
+      description: The options that differed.
+      type: list
+      elements: str
+    would_be:
+      description:
+        - Only in check mode - true when the outcome is what a real run would do (nothing was written),
+          false for unchanged rules.
+      type: bool
+      returned: check mode
+  sample:
+    - {name: Brute force on Windows logons, id: 65b1c0ffee0000000000beef, outcome: updated, changes: [condition]}
+    - {name: Admin group membership change, id: 65b1c0ffee0000000000bef0, outcome: unchanged, changes: []}
+summary:
+  description: How many rules got each outcome.
+  returned: success
+  type: dict
+  sample: {created: 1, updated: 1, unchanged: 198, deleted: 0}
+"""
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+from ansible_collections.logpoint.siem.plugins.module_utils.api.alert_rules import RULE_OPTIONS, converge_rules
+from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError
+from ansible_collections.logpoint.siem.plugins.module_utils.module import run_module
+
+ARGUMENT_SPEC = {
+    "rules": {"type": "list", "elements": "dict", "required": True},
+    "purge": {"type": "bool", "default": False},
+}
+
+
+def checked_rules(rules):
+    """Each rule checked against alert_rule's options; errors name the rule's position and name."""
+    validator = ArgumentSpecValidator(RULE_OPTIONS, required_one_of=[("name", "id")])
+    checked = []
+    for index, rule in enumerate(rules):
+        result = validator.validate(rule)
+        if result.error_messages:
+            raise ConfigError("rules[%d] (%s): %s" % (index, rule.get("name") or rule.get("id") or "no name",
+                                                      "; ".join(result.error_messages)))
+        checked.append(result.validated_parameters)
+    return checked
+
+
+def run(params, client, check_mode, warn):
+    return converge_rules(client, checked_rules(params["rules"]), params["purge"], check_mode)
+
+
+def main():
+    run_module(ARGUMENT_SPEC, run)
+
+
+if __name__ == "__main__":
+    main()
