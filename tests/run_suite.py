@@ -9,7 +9,8 @@ without STAGE every stage runs, in this order:
   integration  pytest tests/integration against the simulator (every test case counts)
   lint         ansible-lint, production profile, offline, on playbooks/ and roles/
   docs         antsibull-docs lint-collection-docs --plugin-docs
-  smoke        ansible-galaxy collection build + install, tests/smoke/smoke.yml on the installed copy
+  smoke        ansible-galaxy collection build, galaxy-importer, install, tests/smoke/smoke.yml on the
+               installed copy (counts as one)
   compat       Python 3.12 + ansible-core 2.21 (if a pyenv Python 3.12 exists): unit tests + smoke
 
 Stages that are not pytest count as one test each. Each stage's output goes to tests/output/<stage>.log;
@@ -255,16 +256,25 @@ def stage_sanity(ctx):
     return ok() if rc == 0 else bad('ansible-test exited %s' % rc)
 
 
+def xdist_args(variable, default, python=sys.executable):
+    """``-n N`` for pytest-xdist when the given Python has it; ``variable`` (0 or 1: serial) overrides N."""
+    workers = os.environ.get(variable, default)
+    has_xdist = subprocess.run([str(python), '-c', 'import xdist'], capture_output=True, check=False).returncode == 0
+    return ['-n', workers] if has_xdist and workers not in ('0', '1') else []
+
+
+# Unit tests mostly wait (simulator latency, retry back-off): more workers than cores pay off.
+# Integration tests are CPU-bound Ansible runs: one worker per core, each with its own simulator.
+UNIT_WORKERS = ('LOGPOINT_UNIT_WORKERS', '4')
+INTEGRATION_WORKERS = ('LOGPOINT_TEST_WORKERS', 'auto')
+
+
 def stage_unit(ctx):
-    return run_pytest(ctx, 'unit', ['tests/unit'])
+    return run_pytest(ctx, 'unit', ['tests/unit', *xdist_args(*UNIT_WORKERS)])
 
 
 def stage_integration(ctx):
-    args = ['tests/integration']
-    workers = os.environ.get('LOGPOINT_TEST_WORKERS', 'auto')
-    if importlib.util.find_spec('xdist') and workers not in ('0', '1'):
-        args += ['-n', workers]
-    return run_pytest(ctx, 'integration', args)
+    return run_pytest(ctx, 'integration', ['tests/integration', *xdist_args(*INTEGRATION_WORKERS)])
 
 
 def stage_lint(ctx):
@@ -316,8 +326,27 @@ def smoke_playbook(ctx, bindir, label):
     return ok() if rc == 0 else bad('smoke playbook failed (%s)' % label)
 
 
+def galaxy_import(ctx):
+    """galaxy-importer on the tarball, as Galaxy would import it; it exits 0 on findings, so read them."""
+    tarball, _installed, error = ctx.installed_collection()
+    if tarball is None:
+        return bad(error)
+    report = ctx.tmp / 'galaxy-importer.log'
+    with open(report, 'w', encoding='utf-8') as handle:
+        rc = with_simulator.run_group([sys.executable, '-m', 'galaxy_importer.main', str(tarball)], timeout=600,
+                                      cwd=str(ctx.tmp), env=ctx.env(), stdin=subprocess.DEVNULL,
+                                      stdout=handle, stderr=subprocess.STDOUT)[0]
+    text = report.read_text(encoding='utf-8', errors='replace')
+    ctx.note('\n$ python -m galaxy_importer.main %s\n%s' % (tarball.name, text))
+    errors = [line for line in text.splitlines() if line.startswith('ERROR')]
+    if rc != 0 or errors:
+        return bad('galaxy-importer: %s' % (errors[0][:200] if errors else 'exit code %s' % rc))
+    return Outcome()
+
+
 def stage_smoke(ctx):
-    return smoke_playbook(ctx, VENV_BIN, 'ansible-core-2.19')
+    outcome = galaxy_import(ctx) + smoke_playbook(ctx, VENV_BIN, 'ansible-core-2.19')
+    return bad(outcome.note) if outcome.failed else ok()
 
 
 def find_python312():
@@ -362,7 +391,8 @@ def stage_compat(ctx):
     bindir = compat_venv(ctx, python)
     if bindir is None:
         return bad('could not create the Python 3.12 venv')
-    units = run_pytest(ctx, 'compat-unit', ['tests/unit'], python=bindir / 'python',
+    units = run_pytest(ctx, 'compat-unit', ['tests/unit', *xdist_args(*UNIT_WORKERS, python=bindir / 'python')],
+                       python=bindir / 'python',
                        env=ctx.env({'PYTHONPATH': str(ROOT / 'tests' / 'simulator')}, bindir=bindir))
     return units + smoke_playbook(ctx, bindir, 'ansible-core-2.21')
 
@@ -373,7 +403,7 @@ STAGES = {
     'integration': (stage_integration, 'pytest tests/integration (against the simulator)'),
     'lint': (stage_lint, 'ansible-lint --profile production --offline'),
     'docs': (stage_docs, 'antsibull-docs lint-collection-docs --plugin-docs'),
-    'smoke': (stage_smoke, 'build, install, tests/smoke/smoke.yml on the installed collection'),
+    'smoke': (stage_smoke, 'build, galaxy-importer, install, tests/smoke/smoke.yml on the installed collection'),
     'compat': (stage_compat, 'Python 3.12 + ansible-core 2.21: unit tests and smoke'),
 }
 

@@ -245,10 +245,16 @@ def main(argv: list[str] | None = None) -> int:
         env.setdefault('ANSIBLE_COLLECTIONS_PATH', os.path.join(ROOT, '.collections'))
         if not args.quiet:
             print('with_simulator: simulator at %s (log: %s)' % (simulator.url, simulator.log_path), flush=True)
-        try:
-            return subprocess.call(command, env=env)
-        except KeyboardInterrupt:
-            return 130
+        with subprocess.Popen(command, env=env) as child:
+            try:
+                return child.wait()
+            except KeyboardInterrupt:  # Ctrl-C reached the command too (same process group)
+                child.wait()
+                return 130
+            except SystemExit:  # SIGTERM/SIGHUP to us: pass it on, then stop the simulator
+                child.terminate()
+                child.wait()
+                raise
     except SimulatorError as error:
         print('with_simulator: %s' % error, file=sys.stderr)
         return 1

@@ -309,7 +309,6 @@ class AnsibleRunner:
             'ANSIBLE_CALLBACKS_ENABLED': 'harness_record',
             'ANSIBLE_LOAD_CALLBACK_PLUGINS': '1',
             'LOGPOINT_HARNESS_RECORD': str(record_path),
-            'PYTHONDONTWRITEBYTECODE': '1',
         })
         if self.sim is not None:
             env.update(self.sim.process.env())
