@@ -226,7 +226,7 @@ def converge_notification(client, params, check_mode):
     currents = [notification_facts(kind, data) for data in stored]
     entries, diffs, groups = [], [], {}
     for (rule_id, name), current in zip(rules, currents):
-        changes = sorted(desired) if current is None else differing_keys(desired, current)
+        changes = sorted(desired if current is None else differing_keys(desired, current))
         if changes:
             merged = dict(current or CREATE_DEFAULTS[kind], **desired)
             missing = [option for option in REQUIRED_TO_CREATE[kind] if merged.get(option) is None]
