@@ -4,6 +4,7 @@
 #   make simulator    the simulator in the foreground (SIM_PORT, SIM_TLS=1|0, SIM_CA)
 #   make demo         simulator up, playbooks/demo.yml against it, simulator down
 #   make test         every stage, one summary line "tests: N passed, N failed" at the end
+#   make bench        the benchmark against a plain ansible.builtin.uri playbook (not part of make test)
 #   make sanity | unit | integration | lint | docs | smoke | compat   one stage each
 
 SHELL := /bin/bash
@@ -23,7 +24,7 @@ SIM_TLS_FLAG := $(if $(filter 0 no false,$(SIM_TLS)),--no-tls,)
 # make demo picks a free port unless SIM_PORT was given (environment or command line)
 DEMO_PORT_FLAG := $(if $(filter file,$(origin SIM_PORT)),,--port $(SIM_PORT))
 
-.PHONY: help venv simulator demo test sanity unit integration lint docs smoke compat clean
+.PHONY: help venv simulator demo test bench sanity unit integration lint docs smoke compat clean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -54,6 +55,9 @@ demo: venv
 
 test: venv
 	$(VPY) tests/run_suite.py
+
+bench: venv
+	$(VPY) tests/bench/run_bench.py
 
 sanity unit integration lint docs smoke compat: venv
 	$(VPY) tests/run_suite.py $@
