@@ -23,6 +23,7 @@ from ansible_collections.logpoint.siem.plugins.module_utils.api.users import par
 from ansible_collections.logpoint.siem.plugins.module_utils.client import rows_of
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import (
     ApiError, ConfigError, LogpointError, OrderTimeoutError, ResponseFormatError)
+from ansible_collections.logpoint.siem.plugins.module_utils.timeparse import iso_utc
 
 WRITE_WORKERS = 6
 POLL_FIRST_DELAY = 0.2
@@ -100,7 +101,8 @@ class DirectorIncidents:
         def fetch(window):
             start_date, end_date = window_bounds(window)
             data = dict(base, start_date=start_date, end_date=end_date)
-            response = self._order("POST", self._path("Incidents", "fetch"), data, read=True)
+            response = self._order("POST", self._path("Incidents", "fetch"), data, read=True,
+                                   what="fetch of the incidents detected from %s" % iso_utc(start_date))
             return [parse_incident(row) for row in result_rows(response)]
 
         found = {}
@@ -111,7 +113,8 @@ class DirectorIncidents:
 
     def data(self, incident):
         """The incident's log rows: fetchIncidentData (an order), then IncidentData."""
-        self._order("POST", self._path("Incidents", incident["id"], "fetchIncidentData"), {}, read=True)
+        self._order("POST", self._path("Incidents", incident["id"], "fetchIncidentData"), {}, read=True,
+                    what="fetchIncidentData of incident %s" % incident["id"])
         return rows_of(self.client.call("GET", self._path("Incidents", "IncidentData", incident["id"]),
                                         auth="director", api="director"))
 
@@ -141,8 +144,8 @@ class DirectorIncidents:
                     data["comment"] = value
                 try:
                     self._order("POST", self._path("Incidents", incident["id"], ENDPOINTS[action]), data,
-                                read=False, started=orders[incident["id"]].append,
-                                what="%s of incident %s" % (action, incident["id"]))
+                                read=False, what="%s of incident %s" % (action, incident["id"]),
+                                started=orders[incident["id"]].append)
                 except LogpointError as exc:
                     stop.set()
                     errors.append(exc)
@@ -158,7 +161,7 @@ class DirectorIncidents:
 
     # ---- orders ---------------------------------------------------------------------------
 
-    def _order(self, method, path, data, *, read, started=None, what=None):
+    def _order(self, method, path, data, *, read, what, started=None):
         """Submit an order and wait for its outcome; returns the order's ``response``."""
         body = self.client.call(method, path, auth="director", api="director", json={"data": data}, read=read)
         order_path = body.get("message") if isinstance(body, dict) else None
@@ -168,10 +171,10 @@ class DirectorIncidents:
                                       % (str(order_path)[:200],), method=method, path=path)
         if started:
             started(order_id)
-        response = self._wait(order_path, order_id, what or path)
+        response = self._wait(order_path, order_id, what)
         problem = order_errors(response)
         if problem:
-            raise ApiError("Director order %s (%s) failed: %s" % (order_id, what or path, problem),
+            raise ApiError("Director order %s (%s) failed: %s" % (order_id, what, problem),
                            method=method, path=path, server_message=problem)
         return response
 

@@ -118,8 +118,8 @@ class ClassicIncidents:
         if not statuses or set(statuses) - {"closed"}:
             params = dict((key, ",".join(filters[key])) for key in URL_FILTERS if filters.get(key))
             for body in concurrently(lambda window: self._get("/incidents", window, params), windows):
-                for row in body.get("incidents") or []:
-                    found.setdefault(str(row.get("id")), parse_incident(row))
+                for incident in map(parse_incident, body.get("incidents") or []):
+                    found.setdefault(incident["id"], incident)
         known = set(found) | set(incident["incident_id"] for incident in found.values())
         if (not statuses or "closed" in statuses) and (wanted_ids is None or set(wanted_ids) - known):
             for body in concurrently(lambda window: self._get("/incident_states", window), windows):

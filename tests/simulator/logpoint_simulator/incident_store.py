@@ -73,7 +73,7 @@ def in_window(incident, ts_from, ts_to):
 
 def transition_error(sim, incident, action, actor_id):
     """Why `actor_id` may not `action` (resolve, close, reopen) the incident now, or None."""
-    starts, _, assignee_only = TRANSITIONS[action]
+    starts, _end, assignee_only = TRANSITIONS[action]
     if incident["status"] not in starts:
         return (f"Incident {incident['id']} is {incident['status']}; it can only be {PAST_TENSE[action]} "
                 f"when {' or '.join(starts)}")

@@ -135,5 +135,5 @@ def _row(log_ts, index, spec):
     fields = [(key, value) for key, value in row.items() if not key.startswith("_t")]
     row["_type_num"] = " ".join(key for key, value in fields if isinstance(value, int))
     row["_type_str"] = " ".join(key for key, value in fields if isinstance(value, str))
-    row["_type_ip"] = " ".join(key for key, _ in fields if key.endswith(("_ip", "_address")))
+    row["_type_ip"] = " ".join(key for key, value in fields if key.endswith(("_ip", "_address")))
     return row

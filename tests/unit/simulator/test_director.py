@@ -24,7 +24,7 @@ def poll(api, order_path):
 
 def finish(api, order_path):
     """Poll until the order has a result (at most 10 polls); returns the response part."""
-    for _ in range(10):
+    for attempt in range(10):
         body = poll(api, order_path)
         if body["response"]:
             return body["response"]
@@ -39,7 +39,7 @@ def test_orders_are_pending_for_the_set_number_of_polls_then_answer(api):
     api.control("POST", "settings", json={"director_pending_polls": 2})
     path = submit(api, f"/{LOW_OF_ADMIN}/resolve", {"incident_user_id": seed.ADMIN_ID})
     assert path.startswith(f"/monitorapi/{seed.DIRECTOR_POOL}/{seed.DIRECTOR_LOGPOINT}/orders/")
-    assert [poll(api, path)["response"] for _ in range(2)] == [{}, {}]
+    assert [poll(api, path)["response"], poll(api, path)["response"]] == [{}, {}]
     assert api.control("GET", "state")["incidents"][LOW_OF_ADMIN]["status"] == "unresolved"  # not done yet
     body = poll(api, path)
     assert body["response"] == {"success": True, "message": "Incident is resolved",
@@ -53,7 +53,7 @@ def test_never_finishing_orders_and_the_path_without_leading_slash(api):
     api.control("POST", "settings", json={"director_never_finish": True, "director_order_slash": False})
     path = submit(api, f"/{LOW_OF_ADMIN}/resolve", {"incident_user_id": seed.ADMIN_ID})
     assert path.startswith("monitorapi/")
-    assert all(poll(api, path)["response"] == {} for _ in range(5))
+    assert all(poll(api, path)["response"] == {} for attempt in range(5))
     assert api.control("GET", "state")["incidents"][LOW_OF_ADMIN]["status"] == "unresolved"
     assert len(fetch(api)) == 12  # reads still finish, so a client gets as far as its write
 

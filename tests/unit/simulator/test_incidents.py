@@ -27,14 +27,14 @@ def real_response(name):
     return json.loads((REAL_RESPONSES / name).read_text())
 
 
-def read(api, path, request_data=None, credentials=ADMIN_CREDENTIALS, query=""):
-    body = dict(credentials)
+def read(api, path, request_data=None, credentials=None, query=""):
+    body = dict(credentials or ADMIN_CREDENTIALS)
     body["requestData"] = dict(ALL_TIME) if request_data is None else request_data
     return api.get(path + query, json=body).json()
 
 
-def write(api, path, request_data, credentials=ADMIN_CREDENTIALS):
-    return api.post(path, json={**credentials, "requestData": {"version": "0.1", **request_data}}).json()
+def write(api, path, request_data, credentials=None):
+    return api.post(path, json={**(credentials or ADMIN_CREDENTIALS), "requestData": {"version": "0.1", **request_data}}).json()
 
 
 def statuses(api):

@@ -96,9 +96,9 @@ def test_writes_act_as_the_assignee_and_record_order_ids():
     client = FakeDirector(slash=False)
     director, clock = backend(client)
     orders = director.apply([plan(1, ("assign", "u2"), ("comment", "hi"), ("resolve", None))])
-    assert [data for _, data in client.posts] == [
+    assert [data for path, data in client.posts] == [
         {"incident_user_id": "u2"}, {"incident_user_id": "u2", "comment": "hi"}, {"incident_user_id": "u2"}]
-    assert [path.rsplit("/", 1)[1] for path, _ in client.posts] == ["reassign", "comment", "resolve"]
+    assert [path.rsplit("/", 1)[1] for path, data in client.posts] == ["reassign", "comment", "resolve"]
     assert orders == {"65b000000000000000000001": ["1", "2", "3"]}
     assert clock.sleeps == [0.2, 0.2, 0.2]  # one pending poll per order
 
@@ -116,14 +116,14 @@ def test_a_pending_order_times_out_with_its_id_and_nothing_follows():
 
 def test_a_failing_order_reports_its_errors():
     client = FakeDirector(fail=("close",))
-    director, _ = backend(client)
+    director = backend(client)[0]
     with pytest.raises(ApiError, match="order 2 .*close of incident .* failed: Only the assignee can close"):
         director.apply([plan(1, ("resolve", None), ("close", None), ("comment", "x"))])
     assert len(client.posts) == 2
 
 
 def test_an_answer_without_an_order_path_is_a_format_error():
-    director, _ = backend(FakeDirector(answer={"status": "Success", "message": "ok"}))
+    director = backend(FakeDirector(answer={"status": "Success", "message": "ok"}))[0]
     with pytest.raises(ResponseFormatError, match="monitorapi order path"):
         director.apply([plan(1, ("close", None))])
 

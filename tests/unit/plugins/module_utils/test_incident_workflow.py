@@ -219,13 +219,13 @@ def test_classic_writes_are_batched_per_action_in_lifecycle_order():
     plans = [(incident(id="%024x" % n), [("take_over", ADMIN), ("comment", "bulk"), ("resolve", None),
                                          ("close", None)]) for n in range(BATCH_SIZE + 1)]
     ClassicIncidents(client).apply(plans)
-    assert [path for _, path, _ in client.calls] == [
+    assert [path for method, path, data in client.calls] == [
         "/assign_incident", "/assign_incident", "/add_incident_comment", "/add_incident_comment",
         "/resolve_incident", "/resolve_incident", "/close_incident", "/close_incident"]
     first_assign = client.calls[0][2]
     assert first_assign["new_assignee"] == ADMIN and len(first_assign["incident_ids"]) == BATCH_SIZE
     assert client.calls[2][2]["states"][0] == {"_id": "%024x" % 0, "comments": ["bulk"]}
-    assert all(data["version"] == "0.1" for _, _, data in client.calls)
+    assert all(data["version"] == "0.1" for method, path, data in client.calls)
 
 
 def test_classic_read_skips_incident_states_when_closed_ones_cannot_be_selected():
@@ -239,9 +239,9 @@ def test_classic_read_skips_incident_states_when_closed_ones_cannot_be_selected(
     client = Client()
     backend = ClassicIncidents(client)
     assert len(backend.read([(0, 1)], filters={"status": ["unresolved"]})) == 1
-    assert [path for _, path, _ in client.calls] == ["/incidents"]
+    assert [path for method, path, data in client.calls] == ["/incidents"]
     found = backend.read([(0, 1)], filters={"status": None})
     assert sorted(i["id"] for i in found) == ["65b000000000000000000001", "65b000000000000000000002"]
     client.calls = []
     backend.read([(0, 1)], filters={}, wanted_ids=["65b000000000000000000001"])
-    assert [path for _, path, _ in client.calls] == ["/incidents"]
+    assert [path for method, path, data in client.calls] == ["/incidents"]
