@@ -52,7 +52,7 @@ options:
     type: str
   action:
     description:
-      - Keep entries with this action, such as V(create), V(update) or V(login) for Logpoint (C(*) is a
+      - Keep entries with this action, such as V(created), V(updated) or V(login) for Logpoint (C(*) is a
         wildcard). For LogicMonitor the action is derived from the entry's description - V(login),
         V(login_failed), V(logout), V(add), V(update), V(delete) or V(other) - and matched exactly.
     type: str
@@ -144,7 +144,7 @@ _list:
     action:
       description: What was done.
       type: str
-      sample: create
+      sample: created
     object:
       description: What it was done to (Logpoint).
       type: str
@@ -184,7 +184,7 @@ _list:
     raw:
       description: The row or item as the source returned it.
       type: dict
-      sample: {"log_ts": 1795316541, "user": "admin", "action": "create", "object": "BAD_IPS", "count()": 1}
+      sample: {"log_ts": 1795316541, "user": "admin", "action": "created", "object": "BAD_IPS", "count()": 1}
 """
 
 import time

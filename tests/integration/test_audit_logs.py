@@ -53,8 +53,8 @@ def test_a_list_import_shows_in_the_configuration_trail(ansible_module, run_play
     sim.clear_requests()
     entries = entries_of(run_playbook, tmp_path, category="configuration", since="10m")
     assert [(e["user"], e["action"], e["type"], e["object"], e["category"]) for e in entries] == [
-        ("admin", "update", "UserDefinedList", "BAD_IPS", "configuration"),
-        ("admin", "create", "UserDefinedList", "BAD_IPS", "configuration")]
+        ("admin", "updated", "UserDefinedList", "BAD_IPS", "configuration"),
+        ("admin", "created", "UserDefinedList", "BAD_IPS", "configuration")]
     assert all(set(e) == REQUIRED_KEYS and isinstance(e["time"], int) for e in entries)
     assert entries[0]["repo"] == "_logpoint" and entries[0]["source"] == "logpoint"
     assert entries[0]["time"] >= entries[1]["time"] > time.time() - 600
@@ -77,9 +77,9 @@ def test_system_entries_are_hourly_disk_usage(run_playbook, tmp_path):
 
 def test_user_action_and_keyword_filters(run_playbook, tmp_path):
     jdoe = entries_of(run_playbook, tmp_path, category="authentication", user="jdoe", since="1d")
-    assert [(e["user"], e["action"]) for e in jdoe] == [("jdoe", "lock"), ("jdoe", "login failed")]
+    assert [(e["user"], e["action"]) for e in jdoe] == [("jdoe", "locked"), ("jdoe", "login failed")]
     locks = entries_of(run_playbook, tmp_path, category="authentication", action="lo*", user="j*", since="1d")
-    assert [e["action"] for e in locks] == ["lock", "login failed"]
+    assert [e["action"] for e in locks] == ["locked", "login failed"]
     by_address = entries_of(run_playbook, tmp_path, category="authentication", keyword="203.0.113.66", since="1d")
     assert {e["source_address"] for e in by_address} == {"203.0.113.66"} and len(by_address) == 2
 
@@ -88,8 +88,8 @@ def test_time_window_sort_limit_and_fields(run_playbook, tmp_path):
     since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 4 * 86400))
     oldest = entries_of(run_playbook, tmp_path, category=["user_management", "trusted_channel"], since=since,
                         sort="oldest", limit=2, fields=["time", "action", "object"])
-    assert [(e["action"], e["object"]) for e in oldest] == [("create", "analyst"),
-                                                            ("add to group SOC Analyst", "analyst")]
+    assert [(e["action"], e["object"]) for e in oldest] == [("created", "analyst"),
+                                                            ("added to group SOC Analyst", "analyst")]
     assert all(set(e) == {"time", "action", "object"} for e in oldest)
     until = int(time.time() - 2.5 * 86400)
     windowed = entries_of(run_playbook, tmp_path, category=["user_management", "configuration"], since="7d",
@@ -242,4 +242,4 @@ def test_demo_imports_two_lists_once_and_prints_their_audit_trail(run_playbook, 
     trail = run_playbook(demo / "90_audit_trail.yml")
     assert trail.ok, trail
     assert trail.task("Sum up")["msg"] == "2 configuration changes by admin in the last hour."
-    assert "admin create UserDefinedList BAD_DOMAINS" in trail.stdout
+    assert "admin created UserDefinedList BAD_DOMAINS" in trail.stdout

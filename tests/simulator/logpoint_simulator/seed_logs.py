@@ -15,15 +15,16 @@ def seeded_rows(now):
     """The rows, newest first, for a search made at epoch `now`."""
     anchor = int(now) // HOUR * HOUR
     history = [
-        _audit(anchor - 3 * DAY, ["User", "Management", "Add"], "admin", "analyst", "User", "create"),
+        _audit(anchor - 3 * DAY, ["User", "Management", "Add"], "admin", "analyst", "User", "created"),
         _audit(anchor - 3 * DAY + 60, ["User", "Management", "Change"], "admin", "analyst", "User",
-               "add to group SOC Analyst"),
-        _audit(anchor - 2 * DAY, ["Configuration", "Add"], "admin", "SOC overview", "Dashboard", "create"),
+               "added to group SOC Analyst"),
+        _audit(anchor - 2 * DAY, ["Configuration", "Add"], "admin", "SOC overview", "Dashboard", "created"),
         _audit(anchor - 2 * DAY + 600, ["Remote", "Connection"], "admin", "LogPoint-Secondary", "RemoteConnection",
-               "connect"),
-        _audit(anchor - DAY, ["DLP", "Disconnect"], "admin", "LogPoint-Secondary", "DistributedLogpoint", "disconnect"),
+               "connected"),
+        _audit(anchor - DAY, ["DLP", "Disconnect"], "admin", "LogPoint-Secondary", "DistributedLogpoint",
+               "disconnected"),
         _audit(anchor - 6 * HOUR, ["Authentication"], "jdoe", "jdoe", "User", "login failed", "203.0.113.66"),
-        _audit(anchor - 6 * HOUR + 30, ["Authentication"], "jdoe", "jdoe", "User", "lock", "203.0.113.66"),
+        _audit(anchor - 6 * HOUR + 30, ["Authentication"], "jdoe", "jdoe", "User", "locked", "203.0.113.66"),
         _audit(anchor - 2 * HOUR, ["LPSearch", "Authentication"], "analyst", "search", "Search", "run search"),
     ]
     disk = [_disk_usage(anchor - hours * HOUR, 80.0 + (hours % 7)) for hours in range(48)]

@@ -74,8 +74,8 @@ def test_imports_append_configuration_audit_rows(api):
     upload(api, "bad_ips", b"192.0.2.3\n")
     audit = api.control("GET", "state")["audit_events"]
     assert [(row["action"], row["object"], row["type"], row["_labels"]) for row in audit] == [
-        ("create", "BAD_IPS", "UserDefinedList", ["Logpoint", "Configuration", "Add"]),
-        ("update", "BAD_IPS", "UserDefinedList", ["Logpoint", "Configuration", "Change"]),
+        ("created", "BAD_IPS", "UserDefinedList", ["Logpoint", "Configuration", "Add"]),
+        ("updated", "BAD_IPS", "UserDefinedList", ["Logpoint", "Configuration", "Change"]),
     ]
 
 

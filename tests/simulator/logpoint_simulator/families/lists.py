@@ -66,9 +66,9 @@ def import_list():
         user = flask.g.user["name"]
         if existing is None:
             existing = _new_static_list(sim, name, user)
-            action = "create"
+            action = "created"
         else:
-            action = "update"
+            action = "updated"
         existing["lists"] = values
         existing["last_updated"] = int(time.time())
         sim.mutated()
