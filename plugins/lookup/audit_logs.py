@@ -95,8 +95,8 @@ options:
     default: 120
 notes:
   - The Logpoint categories follow Logpoint's "Audit Logs" documentation; configuration and trusted-channel
-    entries come from C(chart count() by ...) queries, so identical changes in the same second are one entry
-    (C(raw['count()']) tells how many).
+    entries come from Logpoint's charting queries, which count identical rows, so identical changes in the
+    same second are one entry; C(raw) holds the count.
 requirements:
   - requests
   - PyJWT >= 2.6
