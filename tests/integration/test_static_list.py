@@ -181,3 +181,14 @@ def test_info_reads_every_page_at_the_largest_size(ansible_module, sim):
     assert [entry["name"] for entry in result.result["lists"]] == ["LIST_%03d" % n for n in range(120)]
     assert sim.count(LISTING) == 2
     assert json.dumps(result.result).count('"list_type": "static_list"') == 120
+
+
+def test_a_large_file_imports_once_and_then_compares_without_uploading(ansible_module, sim, tmp_path):
+    path = tmp_path / "large.txt"
+    path.write_text("".join("host-%06d.bad.example\n" % number for number in range(200000)))
+    created = ansible_module("static_list", {"name": "large_feed", "src": str(path)})
+    assert created.changed and created.result["count"] == 200000, created
+    assert len(server_lists(sim)["LARGE_FEED"]["lists"]) == 200000
+    sim.clear_requests()
+    again = ansible_module("static_list", {"name": "large_feed", "src": str(path)}, diff=True)
+    assert not again.changed and (sim.count(LISTING), sim.count(IMPORT)) == (1, 0)
