@@ -76,8 +76,8 @@ def test_notifications_come_in_the_notification_module_options_secrets_hidden(an
 
 def test_with_a_token_only_ids_replace_names_and_a_warning_says_why(ansible_module, sim):
     ansible_module("alert_rule", rule(assignee="analyst"))
-    info = ansible_module("alert_rule_info", {"include_notifications": False}, env={"LOGPOINT_TOKEN": token("alertrules:read"),
-                                                      "LOGPOINT_SECRET_KEY": None})
+    token_only = {"LOGPOINT_TOKEN": token("alertrules:read"), "LOGPOINT_SECRET_KEY": None}
+    info = ansible_module("alert_rule_info", {"include_notifications": False}, env=token_only)
     assert not info.failed, info
     assert info.result["alert_rules"][0]["assignee"] == "65a000000000000000000002"
     assert any("ids, not names" in warning and "secret_key" in warning for warning in info.warnings)

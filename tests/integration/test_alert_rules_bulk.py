@@ -19,8 +19,8 @@ def test_200_rules_converge_then_a_no_change_run_stays_within_the_request_budget
     started = time.monotonic()
     created = ansible_module("alert_rules", {"rules": pack(200)})
     create_seconds = time.monotonic() - started
-    assert created.changed and created.result["summary"] == {"created": 200, "updated": 0, "unchanged": 0,
-                                                              "deleted": 0}, created
+    summary = {"created": 200, "updated": 0, "unchanged": 0, "deleted": 0}
+    assert created.changed and created.result["summary"] == summary, created
     assert len(sim.state()["alert_rules"]) == 200 and sim.count("POST /AlertRules/create_api") == 200
 
     sim.clear_requests()
@@ -45,8 +45,8 @@ def test_changes_cost_one_request_each_and_enable_disable_one_batch_each(ansible
     result = ansible_module("alert_rules", {"rules": rules}, diff=True)
     assert result.changed and result.result["summary"] == {"created": 0, "updated": 4, "unchanged": 2, "deleted": 0}
     assert (sim.count("POST /AlertRules/update_api"), sim.count("POST /AlertRules/deactivate_api")) == (1, 1)
-    assert [diff["before_header"] for diff in result.diff] == ["alert rule 'Detection rule %03d'" % n
-                                                              for n in range(4)]
+    headers = ["alert rule 'Detection rule %03d'" % n for n in range(4)]
+    assert [diff["before_header"] for diff in result.diff] == headers
     assert (result.diff[0]["before"]["risk"], result.diff[0]["after"]["risk"]) == ("high", "low")
     assert (result.diff[1]["before"]["enabled"], result.diff[1]["after"]["enabled"]) == (True, False)
     stored = server_rules(sim)

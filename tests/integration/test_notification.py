@@ -35,8 +35,8 @@ EMAIL = {"type": "email", "alert_rules": RULES, "recipients": ["soc@example.com"
 def test_email_for_two_rules_in_one_request_then_nothing_to_do(ansible_module, sim, rules):
     checked = ansible_module("notification", EMAIL, check=True, diff=True)
     assert checked.changed and [entry["outcome"] for entry in checked.result["alert_rules"]] == ["created"] * 2
-    assert len(checked.diff) == 2 and checked.diff[0]["after"]["recipients"] == ["oncall@example.com",
-                                                                                  "soc@example.com"]
+    assert len(checked.diff) == 2
+    assert checked.diff[0]["after"]["recipients"] == ["oncall@example.com", "soc@example.com"]
     assert sim.state()["notifications"] == {} and sim.count(EMAIL_WRITE) == 0
 
     created = ansible_module("notification", EMAIL)
@@ -125,8 +125,8 @@ def test_the_api_cannot_delete_a_notification_and_the_module_says_so(ansible_mod
      "alert_rules: no alert rule is named 'No such rule' or has that id (2 rules exist)"),
     ({"type": "http", "alert_rules": RULES, "recipients": ["a@example.com"]},
      "recipients: not an option of http notifications"),
-    ({"type": "http", "alert_rules": RULES, "http_url": "https://h.example.com", "auth": {"type": "bearer",
-                                                                                         "key": BEARER}},
+    ({"type": "http", "alert_rules": RULES, "http_url": "https://h.example.com",
+      "auth": {"type": "bearer", "key": BEARER}},
      "auth: type bearer needs auth.value"),
     ({"type": "http", "alert_rules": RULES, "http_url": "https://h.example.com", "auth": {"type": "Bearer Token"}},
      "value of type must be one of: none, api_token, basic, bearer"),

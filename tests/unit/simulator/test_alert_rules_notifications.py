@@ -109,8 +109,8 @@ def test_one_notification_per_type_and_rule_a_create_replaces_it(api):
 
 def test_read_without_a_notification_is_empty_data_and_unknown_rule_is_not_found(api):
     rule_id = create(api)["id"]
-    assert get(api, f"{EMAIL}/read_api", id=rule_id).json() == {"success": True, "data": {},
-                                                                  "message": "email notification"}
+    empty = {"success": True, "data": {}, "message": "email notification"}
+    assert get(api, f"{EMAIL}/read_api", id=rule_id).json() == empty
     assert get(api, f"{HTTP}/read_api", id="0" * 24).json() == {"success": False, "message": "Alert rule not found"}
 
 

@@ -219,7 +219,7 @@ def _search_params(check, params, sim):
     if len(units) != 1:
         check.fail(section, "timerange", "give exactly one of timerange_minute, timerange_hour, timerange_day")
     else:
-        (unit, _), = units.items()
+        unit = next(iter(units))
         count = check.integer(section, params, unit, minimum=1)
         if count is not None:
             total = count * UNIT_MINUTES[unit]
