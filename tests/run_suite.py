@@ -27,9 +27,11 @@ import importlib.util
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from xml.etree import ElementTree
@@ -49,15 +51,8 @@ COPY_EXCLUDE_TOP = {'.git', '.venv', '.collections', 'collections', '.simulator'
 COPY_EXCLUDE_ANY = {'__pycache__', '.pytest_cache'}
 
 
-def _load_with_simulator():
-    spec = importlib.util.spec_from_file_location('logpoint_with_simulator', ROOT / 'tools' / 'with_simulator.py')
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-with_simulator = _load_with_simulator()
+sys.path.insert(0, str(ROOT / 'tools'))
+import with_simulator  # noqa: E402  pylint: disable=wrong-import-position
 
 
 class Outcome:
@@ -74,8 +69,6 @@ class Outcome:
         return Outcome(self.passed + other.passed, self.failed + other.failed, notes)
 
     def describe(self):
-        if self.skipped:
-            return 'skipped: %s' % self.note
         text = '%d passed, %d failed' % (self.passed, self.failed)
         return '%s (%s)' % (text, self.note) if self.note else text
 
@@ -92,13 +85,27 @@ class Context:
     """Shared state of one runner invocation: logs, temporary trees, the built collection."""
 
     def __init__(self):
-        OUTPUT.mkdir(parents=True, exist_ok=True)
         self.tmp = Path(tempfile.mkdtemp(prefix='logpoint-siem-tests-'))
-        self.log = None
+        self._local = threading.local()  # stages may run in threads: each has its own log
+        self._tree_lock = threading.Lock()
+        self.running = set()  # process groups of the commands running now
         self._tree = None
         self._installed = None
 
+    @property
+    def log(self):
+        return self._local.log
+
+    @log.setter
+    def log(self, path):
+        self._local.log = path
+
     def cleanup(self):
+        for group in list(self.running):  # a stage still running in the background (Ctrl-C)
+            try:
+                os.killpg(group, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def env(self, extra=None, bindir=VENV_BIN):
@@ -115,16 +122,18 @@ class Context:
         with open(self.log, 'a', encoding='utf-8') as log:
             log.write('\n$ %s\n  (cwd: %s)\n' % (' '.join(command), cwd))
             log.flush()
+            started = time.monotonic()
             try:
                 returncode, _out, _err, timed_out = with_simulator.run_group(
-                    command, timeout=timeout, cwd=str(cwd), env=env or self.env(), stdin=subprocess.DEVNULL,
-                    stdout=log, stderr=subprocess.STDOUT)
+                    command, timeout=timeout, running=self.running, cwd=str(cwd), env=env or self.env(),
+                    stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
             except OSError as error:
                 log.write('\n!! could not run: %s\n' % error)
                 return 127
             if timed_out:
                 log.write('\n!! killed after %ss\n' % timeout)
                 return 124
+            log.write('[exit %s after %.1fs]\n' % (returncode, time.monotonic() - started))
             return returncode
 
     def note(self, text):
@@ -134,6 +143,10 @@ class Context:
     # ---- a real ansible_collections/logpoint/siem tree (symlinks are resolved by ansible-test) ----
 
     def collection_tree(self):
+        with self._tree_lock:
+            return self._make_collection_tree()
+
+    def _make_collection_tree(self):
         if self._tree is None:
             base = self.tmp / 'tree'
             target = base / 'ansible_collections' / 'logpoint' / 'siem'
@@ -302,8 +315,7 @@ def smoke_playbook(ctx, bindir, label):
     workdir = Path(tempfile.mkdtemp(prefix='smoke-%s-' % label, dir=ctx.tmp))
     playbook = workdir / 'smoke.yml'
     shutil.copyfile(ROOT / 'tests' / 'smoke' / 'smoke.yml', playbook)
-    simulator = with_simulator.Simulator(workdir=str(workdir), log_path=str(OUTPUT / ('simulator-%s.log' % label)),
-                                         env={'PYTHONPATH': str(ROOT / 'tests' / 'simulator')})
+    simulator = with_simulator.Simulator(workdir=str(workdir), log_path=str(OUTPUT / ('simulator-%s.log' % label)))
     try:
         simulator.start()
     except with_simulator.SimulatorError as error:
@@ -408,12 +420,47 @@ STAGES = {
 }
 
 
-def tail(path, lines=TAIL_LINES):
+def failure_report(path, lines=TAIL_LINES):
+    """The tail of a stage log, preceded by its ``ERROR:`` lines that the tail does not show
+    (ansible-test prints its findings between the names of the tests that follow)."""
     try:
         with open(path, encoding='utf-8', errors='replace') as handle:
-            return ''.join(handle.readlines()[-lines:])
+            content = handle.readlines()
     except OSError:
         return ''
+    head, last = content[:-lines], content[-lines:]
+    errors = [line for line in head if line.startswith('ERROR:')][:40]
+    report = ''.join(last)
+    if errors:
+        report = ''.join(errors) + '[...]\n' + report
+    return report
+
+
+def execute(ctx, name):
+    """Run one stage with its own log; returns ``(outcome, seconds)``."""
+    function, description = STAGES[name]
+    ctx.log = OUTPUT / ('%s.log' % name)
+    ctx.log.write_text('# stage %s: %s\n' % (name, description), encoding='utf-8')
+    started = time.monotonic()
+    try:
+        outcome = function(ctx)
+    except Exception as error:  # pylint: disable=broad-exception-caught
+        ctx.note('!! the runner failed in stage %s: %r' % (name, error))
+        outcome = bad('runner error: %s' % error)
+    return outcome, time.monotonic() - started
+
+
+def report(name, outcome, elapsed, timings):
+    """Print a stage's result (and the tail of its log on failure); returns what counts."""
+    timings.append('%s %.0fs' % (name, elapsed))
+    if outcome.skipped:
+        print('skipped: %s (%s)' % (outcome.note, name), flush=True)
+        return Outcome()
+    log = (OUTPUT / ('%s.log' % name)).relative_to(ROOT)
+    print('--- %s: %s [%.1fs, log: %s]' % (name, outcome.describe(), elapsed, log), flush=True)
+    if outcome.failed:
+        print('--- tail of %s:\n%s--- end of tail' % (log, failure_report(ROOT / log)), flush=True)
+    return outcome
 
 
 def main(argv=None):
@@ -439,27 +486,21 @@ def main(argv=None):
     total = Outcome()
     timings = []
     try:
+        sanity_thread, sanity_result = None, []
+        if 'sanity' in selected and len(selected) > 1 and os.environ.get('LOGPOINT_SANITY_BACKGROUND', '1') != '0':
+            # ansible-test sanity is mostly serial and waits on pip: it runs beside the other stages
+            selected.remove('sanity')
+            ctx.collection_tree()
+            print('=== sanity: %s [in the background; result below]' % STAGES['sanity'][1], flush=True)
+            sanity_thread = threading.Thread(target=lambda: sanity_result.extend(execute(ctx, 'sanity')),
+                                             daemon=True)
+            sanity_thread.start()
         for name in selected:
-            function, description = STAGES[name]
-            ctx.log = OUTPUT / ('%s.log' % name)
-            ctx.log.write_text('# stage %s: %s\n' % (name, description), encoding='utf-8')
-            print('=== %s: %s' % (name, description), flush=True)
-            started = time.monotonic()
-            try:
-                outcome = function(ctx)
-            except Exception as error:  # pylint: disable=broad-exception-caught
-                ctx.note('!! the runner failed in stage %s: %r' % (name, error))
-                outcome = bad('runner error: %s' % error)
-            elapsed = time.monotonic() - started
-            timings.append('%s %.0fs' % (name, elapsed))
-            if outcome.skipped:
-                print('skipped: %s (%s)' % (outcome.note, name), flush=True)
-                continue
-            print('--- %s: %s [%.1fs, log: %s]' % (name, outcome.describe(), elapsed, ctx.log.relative_to(ROOT)),
-                  flush=True)
-            if outcome.failed:
-                print('--- tail of %s:\n%s--- end of tail' % (ctx.log.relative_to(ROOT), tail(ctx.log)), flush=True)
-            total = total + outcome
+            print('=== %s: %s' % (name, STAGES[name][1]), flush=True)
+            total = total + report(name, *execute(ctx, name), timings)
+        if sanity_thread is not None:
+            sanity_thread.join()
+            total = total + report('sanity', *sanity_result, timings)
     finally:
         ctx.cleanup()
         lock.close()

@@ -34,6 +34,7 @@ import urllib.error
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SIMULATOR_SOURCE = os.path.join(ROOT, 'tests', 'simulator')
 
 # The simulator's fixed credentials (CONTRIBUTING.md, "Simulator").
 ADMIN_USERNAME = 'admin'
@@ -53,12 +54,16 @@ SECRETS = (ADMIN_SECRET_KEY, ANALYST_SECRET_KEY, DIRECTOR_TOKEN, LM_ACCESS_KEY, 
 _LISTENING = re.compile(r'listening on (\S+)')
 
 
-def run_group(command, *, timeout: float, **popen_kwargs) -> tuple[int, str | bytes | None, str | bytes | None, bool]:
+def run_group(command, *, timeout: float, running: set | None = None,
+              **popen_kwargs) -> tuple[int, str | bytes | None, str | bytes | None, bool]:
     """Run ``command`` in its own process group; on timeout kill the whole group (forked workers too).
 
     Returns ``(returncode, stdout, stderr, timed_out)``; ``popen_kwargs`` go to ``subprocess.Popen``.
+    While it runs, its process group id is in ``running`` (so a caller can kill what is left on exit).
     """
+    running = set() if running is None else running
     with subprocess.Popen(command, start_new_session=True, **popen_kwargs) as process:
+        running.add(process.pid)
         try:
             stdout, stderr = process.communicate(timeout=timeout)
             return process.returncode, stdout, stderr, False
@@ -69,6 +74,8 @@ def run_group(command, *, timeout: float, **popen_kwargs) -> tuple[int, str | by
         except BaseException:
             os.killpg(process.pid, signal.SIGKILL)
             raise
+        finally:
+            running.discard(process.pid)
 
 
 class SimulatorError(RuntimeError):
@@ -115,6 +122,9 @@ class Simulator:
             command.append('--no-tls')
         command.extend(self.extra_args)
         env = {**os.environ, 'PYTHONUNBUFFERED': '1', **self.extra_env}
+        if os.path.isdir(os.path.join(SIMULATOR_SOURCE, 'logpoint_simulator')):
+            # this checkout's simulator, whatever is installed (make venv installs the same, editable)
+            env['PYTHONPATH'] = os.pathsep.join(filter(None, [SIMULATOR_SOURCE, env.get('PYTHONPATH')]))
         with open(self.log_path, 'ab') as log:
             self._log_offset = log.tell()
             log.write(('$ %s\n' % ' '.join(command)).encode())

@@ -6,7 +6,6 @@ The fixtures in ``conftest.py`` build these objects; tests use the fixtures (``s
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shlex
@@ -20,18 +19,10 @@ import requests
 ROOT = Path(__file__).resolve().parents[2]
 COLLECTIONS_PATH = ROOT / '.collections'
 CALLBACK_DIR = Path(__file__).resolve().parent / 'harness_plugins' / 'callback'
-SIMULATOR_SOURCE = ROOT / 'tests' / 'simulator'
 
+sys.path.insert(0, str(ROOT / 'tools'))
+import with_simulator  # noqa: E402  pylint: disable=wrong-import-position
 
-def _load_with_simulator():
-    spec = importlib.util.spec_from_file_location('logpoint_with_simulator', ROOT / 'tools' / 'with_simulator.py')
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-with_simulator = _load_with_simulator()
 Simulator = with_simulator.Simulator
 SimulatorError = with_simulator.SimulatorError
 ADMIN_USERNAME = with_simulator.ADMIN_USERNAME
@@ -50,13 +41,14 @@ SECRETS = with_simulator.SECRETS
 # credentials, their ansible.cfg...): every name with one of these prefixes is dropped.
 _SCRUBBED_PREFIXES = ('ANSIBLE_', 'LOGPOINT_', 'LM_')
 
+# Without -i only the implicit localhost exists: loading the inventory plugins that would try to
+# parse the (absent) default inventory costs ~0.2 s per run, so only one is enabled then.
+_IMPLICIT_LOCALHOST_ONLY = {'ANSIBLE_INVENTORY_ENABLED': 'host_list'}
+
 
 def start_simulator(workdir, *, tls: bool = True) -> 'Simulator':
-    """Start a simulator from this checkout (``tests/simulator`` first on PYTHONPATH)."""
-    pythonpath = [str(SIMULATOR_SOURCE)] if (SIMULATOR_SOURCE / 'logpoint_simulator').is_dir() else []
-    if os.environ.get('PYTHONPATH'):
-        pythonpath.append(os.environ['PYTHONPATH'])
-    return Simulator(workdir=str(workdir), tls=tls, env={'PYTHONPATH': os.pathsep.join(pythonpath)}).start()
+    """Start a simulator (this checkout's ``tests/simulator``) with its files in ``workdir``."""
+    return Simulator(workdir=str(workdir), tls=tls).start()
 
 
 # ---- the simulator's control API -----------------------------------------------------------------
@@ -352,7 +344,8 @@ class AnsibleRunner:
         fqcn = module if '.' in module else 'logpoint.siem.' + module
         command = [self.executable('ansible'), 'localhost', '-m', fqcn, '-a', json.dumps(args or {})]
         command += self._flags(check, diff, verbosity)
-        command, completed, records = self._run(command, env=env, timeout=timeout)
+        command, completed, records = self._run(command, env=dict(_IMPLICIT_LOCALHOST_ONLY, **(env or {})),
+                                                timeout=timeout)
         return ModuleResult(command, completed.returncode, completed.stdout, completed.stderr, records)
 
     def playbook(self, playbook, *, extra_vars=None, check=False, diff=False, env=None, verbosity=0,
@@ -370,7 +363,9 @@ class AnsibleRunner:
             path = calldir / 'playbook.yml'
             path.write_text(text, encoding='utf-8')
         command = [self.executable('ansible-playbook'), str(path)]
-        if inventory is not None:
+        if inventory is None:
+            env = dict(_IMPLICIT_LOCALHOST_ONLY, **(env or {}))
+        else:
             command += ['-i', str(inventory)]
         if extra_vars:
             vars_file = calldir / 'extra_vars.json'
