@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright: contributors to the logpoint.siem collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Write plugins/doc_fragments/connection*.py from the option table in plugins/module_utils/options.py.
@@ -54,7 +53,7 @@ def fragment(sections, lookup):
     options = dict((name, option_doc(name, spec, lookup))
                    for name, spec in CONNECTION_OPTIONS.items() if spec["section"] in sections)
     doc = {"options": options}
-    if lookup:
+    if lookup and "logpoint" in sections:  # once, even for lookups that also use the LogicMonitor fragment
         doc["notes"] = [LOOKUP_NOTE]
     return yaml.safe_dump(doc, sort_keys=False, width=100, default_flow_style=False)
 

@@ -54,7 +54,4 @@ options:
     - name: LM_BEARER_TOKEN
     vars:
     - name: lm_bearer_token
-notes:
-- Lookups read options from their keyword arguments, Ansible variables and the controller's environment.
-  A task's C(environment:) does not reach lookups, and C(module_defaults) does not either.
 '''

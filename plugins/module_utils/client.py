@@ -403,7 +403,7 @@ def _exception_text(exc):
     match = re.search(r"\(Caused by (\w+)\((?:<[^>]*>,\s*)?'?(.*?)'?\)\)", text)
     if match:
         return "%s: %s" % (match.group(1), match.group(2))
-    return text.split("(Caused by")[0].strip() or exc.__class__.__name__
+    return text.split("(Caused by", maxsplit=1)[0].strip() or exc.__class__.__name__
 
 
 # --------------------------------------------------------------------------------------------

@@ -16,22 +16,26 @@ description:
     O(scopes) separated by spaces - signed with the user's API access key O(secret_key).
   - Nothing is sent to the Logpoint, so the module never reports a change. Use the token in later tasks
     through the O(token) option (for example in C(module_defaults)) or hand it to another tool.
-  - B(The result holds a bearer token.) Set C(no_log: true) on the task; the module warns when it is missing.
+  - "B(The result holds a bearer token.) Set C(no_log: true) on the task; the module warns when it is missing."
   - The other modules of this collection mint their own short-lived, single-scope tokens from
     O(secret_key); this module is for handing a token to something else, or for running with a token
     only.
 author:
-  - logpoint.siem maintainers
+  - logpoint.siem maintainers (!UNKNOWN)
 extends_documentation_fragment:
   - logpoint.siem.connection
   - logpoint.siem.attributes
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
     details: Mints the token in check mode too; nothing is sent anywhere.
   diff_mode:
     support: none
+  platform:
+    platforms: posix
   idempotent:
+    description: When run twice in a row with the same arguments, the second run reports no change.
     support: full
     details: Never changes anything on the server. Each run mints a new token.
 options:

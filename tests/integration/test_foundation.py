@@ -95,7 +95,7 @@ def test_repos_lookup_filters_and_classic_fallback(run_playbook, sim, tmp_path):
 
 def test_token_with_the_wrong_scope_is_refused_with_the_scopes_named(ansible_module, run_playbook, sim, tmp_path):
     token = mint(ansible_module, ["alertrules:read"])
-    run, _ = repos_via_lookup(run_playbook, tmp_path, env={"LOGPOINT_TOKEN": token, "LOGPOINT_SECRET_KEY": None})
+    run = repos_via_lookup(run_playbook, tmp_path, env={"LOGPOINT_TOKEN": token, "LOGPOINT_SECRET_KEY": None})[0]
     assert run.rc != 0
     assert "carries the scopes alertrules:read" in run.stdout and "logsource:read" in run.stdout
     assert sim.count("POST /Repo/get_all_searchable_logpoint") == 0, "refused before any request"
@@ -104,7 +104,7 @@ def test_token_with_the_wrong_scope_is_refused_with_the_scopes_named(ansible_mod
 def test_expired_token_is_refused(run_playbook, sim, tmp_path):
     claims = {"iss": "self-signed", "sub": "admin", "iat": 1000, "exp": 2000, "scope": "logsource:read"}
     token = jwt.encode(claims, ADMIN_KEY, algorithm="HS256")
-    run, _ = repos_via_lookup(run_playbook, tmp_path, env={"LOGPOINT_TOKEN": token, "LOGPOINT_SECRET_KEY": None})
+    run = repos_via_lookup(run_playbook, tmp_path, env={"LOGPOINT_TOKEN": token, "LOGPOINT_SECRET_KEY": None})[0]
     assert run.rc != 0 and "expired" in run.stdout
 
 
@@ -112,31 +112,31 @@ def test_token_signed_with_the_wrong_key_is_refused_by_the_server(run_playbook, 
     claims = {"iss": "self-signed", "sub": "admin", "iat": int(time.time()), "exp": int(time.time()) + 600,
               "scope": "logsource:read"}
     token = jwt.encode(claims, "not-the-admin-secret-key-0123456789", algorithm="HS256")
-    run, _ = repos_via_lookup(run_playbook, tmp_path, env={"LOGPOINT_TOKEN": token, "LOGPOINT_SECRET_KEY": None})
+    run = repos_via_lookup(run_playbook, tmp_path, env={"LOGPOINT_TOKEN": token, "LOGPOINT_SECRET_KEY": None})[0]
     assert run.rc != 0
     assert "signature" in run.stdout and "secret_key" in run.stdout
     assert token not in run.stdout
 
 
 def test_wrong_secret_key_is_refused_by_the_server(run_playbook, sim, tmp_path):
-    run, _ = repos_via_lookup(run_playbook, tmp_path, env={"LOGPOINT_SECRET_KEY": "wrong-secret-key-wrong-secret-key"})
+    run = repos_via_lookup(run_playbook, tmp_path, env={"LOGPOINT_SECRET_KEY": "wrong-secret-key-wrong-secret-key"})[0]
     assert run.rc != 0 and "signature" in run.stdout and "wrong-secret-key" not in run.stdout
 
 
 def test_classic_api_with_a_wrong_key_says_authentication_failed(run_playbook, sim, tmp_path):
-    run, _ = repos_via_lookup(run_playbook, tmp_path, args=", source='getalloweddata'",
-                              env={"LOGPOINT_SECRET_KEY": "wrong-secret-key-wrong-secret-key"})
+    run = repos_via_lookup(run_playbook, tmp_path, args=", source='getalloweddata'",
+                              env={"LOGPOINT_SECRET_KEY": "wrong-secret-key-wrong-secret-key"})[0]
     assert run.rc != 0 and "Authentication Failed" in run.stdout and "wrong-secret-key" not in run.stdout
 
 
 def test_validate_certs_without_ca_path_fails_with_advice_to_set_ca_path(run_playbook, sim, tmp_path):
-    run, _ = repos_via_lookup(run_playbook, tmp_path, env={"LOGPOINT_CA_PATH": None})
+    run = repos_via_lookup(run_playbook, tmp_path, env={"LOGPOINT_CA_PATH": None})[0]
     assert run.rc != 0
     assert "certificate verification failed" in run.stdout and "ca_path" in run.stdout
 
 
 def test_a_missing_ca_file_is_named(run_playbook, sim, tmp_path):
-    run, _ = repos_via_lookup(run_playbook, tmp_path, env={"LOGPOINT_CA_PATH": str(tmp_path / "nope.pem")})
+    run = repos_via_lookup(run_playbook, tmp_path, env={"LOGPOINT_CA_PATH": str(tmp_path / "nope.pem")})[0]
     assert run.rc != 0 and "nope.pem is not a file" in run.stdout
 
 
@@ -155,7 +155,7 @@ def test_gateway_errors_are_retried_on_reads(run_playbook, sim, tmp_path):
 
 def test_retries_are_bounded_and_the_cause_is_named(run_playbook, sim, tmp_path):
     sim.faults(status_5xx=10, path_prefix="/Repo")
-    run, _ = repos_via_lookup(run_playbook, tmp_path)
+    run = repos_via_lookup(run_playbook, tmp_path)[0]
     assert run.rc != 0
     assert "502" in run.stdout and "after 4 attempts" in run.stdout
     assert sim.count("POST /Repo/get_all_searchable_logpoint") == 4
@@ -170,14 +170,14 @@ def test_a_truncated_reply_is_retried_on_reads(run_playbook, sim, tmp_path):
 
 def test_success_false_is_reported_with_the_server_message(run_playbook, sim, tmp_path):
     sim.faults(success_false=1, path_prefix="/Repo")
-    run, _ = repos_via_lookup(run_playbook, tmp_path)
+    run = repos_via_lookup(run_playbook, tmp_path)[0]
     assert run.rc != 0 and "simulated failure" in run.stdout
     assert sim.count("POST /Repo/get_all_searchable_logpoint") == 1, "an in-band refusal is not retried"
 
 
 def test_the_200_style_token_refusal_is_understood(run_playbook, sim, tmp_path):
     sim.settings(jwt_error_style="success_false")
-    run, _ = repos_via_lookup(run_playbook, tmp_path, env={"LOGPOINT_SECRET_KEY": "wrong-secret-key-wrong-secret-key"})
+    run = repos_via_lookup(run_playbook, tmp_path, env={"LOGPOINT_SECRET_KEY": "wrong-secret-key-wrong-secret-key"})[0]
     assert run.rc != 0 and "credentials were refused" in run.stdout
 
 

@@ -83,7 +83,7 @@ def director_bearer(view):
 
 
 def _bearer_token():
-    scheme, _, token = flask.request.headers.get("Authorization", "").partition(" ")
+    scheme, dummy, token = flask.request.headers.get("Authorization", "").partition(" ")
     return token.strip() if scheme.lower() == "bearer" else None
 
 

@@ -40,12 +40,12 @@ class SimClient:
     def jwt_post(self, path, token, **kwargs):
         return self.post(path, headers={"Authorization": f"Bearer {token}"}, json={}, **kwargs)
 
-    def get_users(self, credentials=ADMIN_CREDENTIALS):
+    def get_users(self, credentials=None):
         # The real API is a GET with the credentials in a JSON body.
-        return self.get("/get_users", json=credentials)
+        return self.get("/get_users", json=ADMIN_CREDENTIALS if credentials is None else credentials)
 
-    def allowed_data(self, kind, credentials=ADMIN_CREDENTIALS, **form):
-        return self.post("/getalloweddata", data={**credentials, "type": kind, **form})
+    def allowed_data(self, kind, credentials=None, **form):
+        return self.post("/getalloweddata", data={**(ADMIN_CREDENTIALS if credentials is None else credentials), "type": kind, **form})
 
     def close(self):
         self.session.close()

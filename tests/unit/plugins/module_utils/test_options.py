@@ -38,5 +38,5 @@ def test_every_secret_is_no_log_and_nothing_has_a_default_credential():
 
 def test_doc_fragments_are_generated_from_the_table():
     result = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "gen_doc_fragments.py"), "--check"],
-                            capture_output=True, text=True)
+                            capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -3,7 +3,6 @@
 """Parsers read the bodies captured from real Logpoint servers (tests/fixtures/real-responses/)."""
 from __future__ import annotations
 
-import json
 import os
 
 from ansible_collections.logpoint.siem.plugins.module_utils.api.repos import (
