@@ -295,6 +295,7 @@ class AnsibleRunner:
             'ANSIBLE_LOCALHOST_WARNING': 'false',
             'ANSIBLE_INVENTORY_UNPARSED_WARNING': 'false',
             'ANSIBLE_RETRY_FILES_ENABLED': 'false',
+            'ANSIBLE_MODULE_COMPRESSION': 'ZIP_STORED',  # ~0.1 s CPU less per module run, same behaviour
             'ANSIBLE_NOCOLOR': '1',
             'ANSIBLE_FORCE_COLOR': '0',
             'ANSIBLE_CALLBACK_PLUGINS': str(CALLBACK_DIR),
