@@ -125,7 +125,7 @@ def test_wrong_secret_key_is_refused_by_the_server(run_playbook, sim, tmp_path):
 
 def test_classic_api_with_a_wrong_key_says_authentication_failed(run_playbook, sim, tmp_path):
     run = repos_via_lookup(run_playbook, tmp_path, args=", source='getalloweddata'",
-                              env={"LOGPOINT_SECRET_KEY": "wrong-secret-key-wrong-secret-key"})[0]
+                           env={"LOGPOINT_SECRET_KEY": "wrong-secret-key-wrong-secret-key"})[0]
     assert run.rc != 0 and "Authentication Failed" in run.stdout and "wrong-secret-key" not in run.stdout
 
 
