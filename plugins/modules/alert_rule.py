@@ -28,18 +28,18 @@ author:
 extends_documentation_fragment:
   - logpoint.siem.connection
   - logpoint.siem.attributes
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
-    description: Can run in check mode and return changed status prediction without modifying the target.
     support: full
     details: Nothing is written; C(changed), the result and the diff are what a real run would do.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: full
     details: Before and after of the options given in the task.
+  platform:
+    platforms: posix
   idempotent:
-    description: When run twice in a row outside check mode, with the same arguments, the second invocation
-      indicates no change.
+    description: When run twice in a row with the same arguments, the second run reports no change.
     support: full
 options:
   name:

@@ -20,17 +20,17 @@ author:
 extends_documentation_fragment:
   - logpoint.siem.connection
   - logpoint.siem.attributes
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
-    description: Can run in check mode and return changed status prediction without modifying the target.
     support: full
     details: Reads only; runs the same in check mode.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: none
+  platform:
+    platforms: posix
   idempotent:
-    description: When run twice in a row outside check mode, with the same arguments, the second invocation
-      indicates no change.
+    description: When run twice in a row with the same arguments, the second run reports no change.
     support: full
     details: Never changes anything.
 options:
