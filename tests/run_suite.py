@@ -51,8 +51,10 @@ COPY_EXCLUDE_TOP = {'.git', '.venv', '.collections', 'collections', '.simulator'
 COPY_EXCLUDE_ANY = {'__pycache__', '.pytest_cache'}
 
 
-sys.path.insert(0, str(ROOT / 'tools'))
-import with_simulator  # noqa: E402  pylint: disable=wrong-import-position
+sys.path.insert(0, str(ROOT / 'tests' / 'integration'))
+import harness  # noqa: E402  pylint: disable=wrong-import-position
+
+with_simulator = harness.with_simulator
 
 
 class Outcome:
@@ -315,27 +317,20 @@ def smoke_playbook(ctx, bindir, label):
     workdir = Path(tempfile.mkdtemp(prefix='smoke-%s-' % label, dir=ctx.tmp))
     playbook = workdir / 'smoke.yml'
     shutil.copyfile(ROOT / 'tests' / 'smoke' / 'smoke.yml', playbook)
-    simulator = with_simulator.Simulator(workdir=str(workdir), log_path=str(OUTPUT / ('simulator-%s.log' % label)))
+    simulator = harness.Simulator(workdir=str(workdir), log_path=str(OUTPUT / ('simulator-%s.log' % label)))
     try:
         simulator.start()
-    except with_simulator.SimulatorError as error:
+    except harness.SimulatorError as error:
         ctx.note(str(error))
         return bad('the simulator did not start')
     try:
-        env = {key: value for key, value in ctx.env(bindir=bindir).items()
-               if not key.startswith(('ANSIBLE_', 'LOGPOINT_', 'LM_'))}
-        env.update(simulator.env())
-        env.update({
-            'ANSIBLE_COLLECTIONS_PATH': str(installed),
-            'ANSIBLE_COLLECTIONS_SCAN_SYS_PATH': 'false',
-            'ANSIBLE_PYTHON_INTERPRETER': str(bindir / 'python'),
-            'ANSIBLE_LOCALHOST_WARNING': 'false',
-            'ANSIBLE_NOCOLOR': '1',
-        })
-        rc = ctx.run([bindir / "ansible-playbook", playbook], cwd=workdir, env=env, timeout=300)
+        runner = harness.AnsibleRunner(workdir / 'ansible', sim=harness.SimClient(simulator),
+                                       collections_path=installed, python=bindir / 'python')
+        run = runner.playbook(playbook)
     finally:
         simulator.stop()
-    return ok() if rc == 0 else bad('smoke playbook failed (%s)' % label)
+    ctx.note('\n$ %s\n%s%s[exit %s]' % (' '.join(run.command), run.stdout, run.stderr, run.rc))
+    return ok() if run.rc == 0 else bad('smoke playbook failed (%s)' % label)
 
 
 def galaxy_import(ctx):

@@ -264,18 +264,21 @@ class PlaybookResult(RunResult):
 
 
 class AnsibleRunner:
-    """Runs ``ansible`` / ``ansible-playbook`` from the current venv against a simulator.
+    """Runs ``ansible`` / ``ansible-playbook`` of a venv (``python``'s, default: this one) against a simulator.
 
     Inventory: the implicit localhost (no ``-i``), with ``ansible_python_interpreter`` set to the venv's
-    Python through ``ANSIBLE_PYTHON_INTERPRETER``, so interpreter discovery never runs.
+    Python through ``ANSIBLE_PYTHON_INTERPRETER``, so interpreter discovery never runs. Only
+    ``collections_path`` holds collections (no sys.path scan).
     """
 
-    def __init__(self, workdir, *, sim: SimClient | None = None, collections_path=COLLECTIONS_PATH):
+    def __init__(self, workdir, *, sim: SimClient | None = None, collections_path=COLLECTIONS_PATH,
+                 python=sys.executable):
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.sim = sim
         self.collections_path = Path(collections_path)
-        self.bindir = Path(sys.executable).parent
+        self.python = str(python)
+        self.bindir = Path(python).parent
         self.config = self.workdir / 'ansible.cfg'
         if not self.config.exists():
             self.config.write_text('# logpoint.siem test harness: settings come from the environment\n'
@@ -291,7 +294,7 @@ class AnsibleRunner:
             'ANSIBLE_CONFIG': str(self.config),
             'ANSIBLE_COLLECTIONS_PATH': str(self.collections_path),
             'ANSIBLE_COLLECTIONS_SCAN_SYS_PATH': 'false',
-            'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
+            'ANSIBLE_PYTHON_INTERPRETER': self.python,
             'ANSIBLE_LOCALHOST_WARNING': 'false',
             'ANSIBLE_INVENTORY_UNPARSED_WARNING': 'false',
             'ANSIBLE_RETRY_FILES_ENABLED': 'false',
