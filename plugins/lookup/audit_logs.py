@@ -189,7 +189,7 @@ _list:
 
 import time
 
-from ansible.errors import AnsibleLookupError
+from ansible.errors import AnsibleError, AnsibleLookupError
 from ansible.module_utils.basic import missing_required_lib
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
@@ -201,8 +201,8 @@ from ansible_collections.logpoint.siem.plugins.module_utils.api.logicmonitor imp
     LogicMonitorClient, logicmonitor_audit)
 from ansible_collections.logpoint.siem.plugins.module_utils.auth import JWT_IMPORT_ERROR
 from ansible_collections.logpoint.siem.plugins.module_utils.client import REQUESTS_IMPORT_ERROR, LogpointClient
-from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError, LogpointError
-from ansible_collections.logpoint.siem.plugins.module_utils.options import lookup_connection_options
+from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError, as_logpoint_error
+from ansible_collections.logpoint.siem.plugins.module_utils.options import lookup_connection_options, secret_values
 
 display = Display()
 
@@ -213,16 +213,19 @@ class LookupModule(LookupBase):
         if REQUESTS_IMPORT_ERROR:
             raise AnsibleLookupError(missing_required_lib("requests"))
         self.set_options(var_options=variables, direct=kwargs)
-        options = lookup_connection_options(self, sections=("logpoint", "logicmonitor"))
         newest_first = self.get_option("sort") == "newest"
+        options = {}
         try:
+            options = lookup_connection_options(self, sections=("logpoint", "logicmonitor"))
             window = time_window(self.get_option("since"), self.get_option("until"), time.time())
             if self.get_option("source") == "logpoint":
                 entries = self._logpoint(options, window, newest_first)
             else:
                 entries = self._logicmonitor(options, window, newest_first)
-        except LogpointError as exc:
-            raise AnsibleLookupError("logpoint.siem.audit_logs: %s" % exc)
+        except AnsibleError:
+            raise
+        except Exception as exc:  # pylint: disable=broad-except  # any error, scrubbed of every secret
+            raise AnsibleLookupError("logpoint.siem.audit_logs: %s" % as_logpoint_error(exc, secret_values(options)))
         return wrap_var(finish_entries(entries, newest_first=newest_first, limit=self.get_option("limit"),
                                        fields=self.get_option("fields")))
 

@@ -100,8 +100,8 @@ from ansible.utils.unsafe_proxy import wrap_var
 from ansible_collections.logpoint.siem.plugins.module_utils.api.repos import filter_repos, list_repos
 from ansible_collections.logpoint.siem.plugins.module_utils.auth import JWT_IMPORT_ERROR
 from ansible_collections.logpoint.siem.plugins.module_utils.client import REQUESTS_IMPORT_ERROR, LogpointClient
-from ansible_collections.logpoint.siem.plugins.module_utils.errors import LogpointError
-from ansible_collections.logpoint.siem.plugins.module_utils.options import lookup_connection_options
+from ansible_collections.logpoint.siem.plugins.module_utils.errors import as_logpoint_error
+from ansible_collections.logpoint.siem.plugins.module_utils.options import lookup_connection_options, secret_values
 
 display = Display()
 
@@ -114,12 +114,13 @@ class LookupModule(LookupBase):
         if JWT_IMPORT_ERROR:
             raise AnsibleLookupError(missing_required_lib("PyJWT"))
         self.set_options(var_options=variables, direct=kwargs)
+        options = {}
         try:
-            client = LogpointClient.from_options(
-                lookup_connection_options(self, sections=("logpoint",)), warn=display.warning)
+            options = lookup_connection_options(self, sections=("logpoint",))
+            client = LogpointClient.from_options(options, warn=display.warning)
             repos = list_repos(client, source=self.get_option("source"))
-        except LogpointError as exc:
-            raise AnsibleLookupError("logpoint.siem.repos: %s" % exc)
+        except Exception as exc:  # pylint: disable=broad-except  # any error, scrubbed of every secret
+            raise AnsibleLookupError("logpoint.siem.repos: %s" % as_logpoint_error(exc, secret_values(options)))
         selected = filter_repos(repos, logpoint=self.get_option("logpoint"), repo=self.get_option("repo"),
                                 active_only=self.get_option("active_only"))
         return wrap_var(selected)

@@ -47,6 +47,7 @@ from ansible_collections.logpoint.siem.plugins.module_utils.errors import (
     TransportError,
     UncertainWriteError,
     ValidationError,
+    as_logpoint_error,
 )
 
 USER_AGENT = "ansible-collection-logpoint.siem"
@@ -478,10 +479,8 @@ class LogpointClient:
                 if not read and 200 <= status < 300:
                     raise UncertainWriteError("the reply was cut short or unreadable", status=status)
                 raise exc
-        except LogpointError as exc:
-            if exc.method is None:
-                exc.method, exc.path = method, path
-            raise exc.scrubbed(self.secrets)
+        except Exception as exc:  # pylint: disable=broad-except  # library errors may quote a header value
+            raise as_logpoint_error(exc, self.secrets, method=method, path=path)
 
     def list_all(self, path, *, scope, page_size, params=None, workers=4):
         """Every row of a paged JWT listing (``limit``/``page``, 1-based, ``total``), in order.

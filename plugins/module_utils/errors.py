@@ -10,17 +10,46 @@ never carry secrets: the client scrubs them with ``scrub()`` before raising.
 
 from __future__ import annotations
 
+import json
+import re
+
 REDACTED = "********"
+
+# Credentials inside header values a library may echo (requests' InvalidHeader, urllib3 reprs): the
+# value after the scheme is replaced, so a derived value (an LMv1 signature) cannot leak either.
+_AUTH_HEADER = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=:-]{8,}|\b(LMv1)\s+[^\s:'\"]+:[^\s'\"]+")
+
+
+def secret_forms(secret):
+    """The ways a secret can appear in a message: as it is, trimmed, and escaped by repr() or JSON."""
+    forms = {secret, secret.strip(), repr(secret)[1:-1], json.dumps(secret)[1:-1]}
+    return set(form for form in forms if form)
 
 
 def scrub(text, secrets):
-    """Replace every secret in ``text`` with a placeholder (longest first, so prefixes cannot leak)."""
+    """Replace every secret (in each of its forms) and every credential in a header value with a
+    placeholder; longest first, so a prefix cannot leave the rest of a secret behind."""
     if not text:
         return text
     text = str(text)
-    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
-    return text
+    forms = set()
+    for secret in secrets:
+        if secret:
+            forms |= secret_forms(str(secret))
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, REDACTED)
+    return _AUTH_HEADER.sub(lambda match: "%s %s" % (match.group(1) or match.group(2), REDACTED), text)
+
+
+def as_logpoint_error(exc, secrets, *, method=None, path=None):
+    """Any exception as a secret-free LogpointError: typed errors are scrubbed, anything else (a library
+    error such as requests' InvalidHeader, which quotes the header value) becomes a TransportError."""
+    if not isinstance(exc, LogpointError):
+        exc = TransportError("the request could not be sent (%s: %s)" % (type(exc).__name__, exc),
+                             method=method, path=path)
+    elif exc.method is None and method is not None:
+        exc.method, exc.path = method, path
+    return exc.scrubbed(secrets)
 
 
 class LogpointError(Exception):
@@ -35,6 +64,7 @@ class LogpointError(Exception):
         self.method = method
         self.path = path
         self.server_message = server_message
+        self.written = []  # what the task had already written when this error stopped it
         if advice is not None:
             self.advice = advice
 
@@ -63,6 +93,9 @@ class LogpointError(Exception):
             result["endpoint"] = self.endpoint
         if self.server_message:
             result["server_message"] = self.server_message
+        if self.written:  # a run that wrote anything reports a change, failed or not
+            result["changed"] = True
+            result["written"] = list(self.written)
         return result
 
     def scrubbed(self, secrets):

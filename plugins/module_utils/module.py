@@ -10,12 +10,15 @@ is testable on its own.
 
 from __future__ import annotations
 
+import traceback
+
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.logpoint.siem.plugins.module_utils.auth import JWT_IMPORT_ERROR
 from ansible_collections.logpoint.siem.plugins.module_utils.client import REQUESTS_IMPORT_ERROR, LogpointClient
-from ansible_collections.logpoint.siem.plugins.module_utils.errors import LogpointError, scrub
-from ansible_collections.logpoint.siem.plugins.module_utils.options import connection_argspec
+from ansible_collections.logpoint.siem.plugins.module_utils.errors import LogpointError, as_logpoint_error, scrub
+from ansible_collections.logpoint.siem.plugins.module_utils.options import (
+    check_credentials, connection_argspec, secret_values)
 
 
 def build_module(argument_spec, **kwargs):
@@ -38,14 +41,19 @@ def run_module(argument_spec, run, *, needs_client=True, **kwargs):
     check_libraries(module, needs_requests=needs_client)
     client = None
     try:
+        check_credentials(module.params)
         if needs_client:
             client = LogpointClient.from_options(module.params, warn=module.warn)
             module.no_log_values.update(client.secrets)
         changed, result, diff = run(module.params, client, module.check_mode, module.warn)
-    except LogpointError as exc:
-        secrets = client.secrets if client else set()
+    except Exception as exc:  # pylint: disable=broad-except  # every failure leaves here, scrubbed of secrets
+        secrets = secret_values(module.params) | (client.secrets if client else set())
         module.no_log_values.update(secrets)
-        module.fail_json(msg=scrub(str(exc), secrets), **exc.to_result())
+        details = {}
+        if not isinstance(exc, LogpointError):  # a bug or a library error: keep its traceback, scrubbed
+            details["exception"] = scrub(traceback.format_exc(), secrets)
+        error = as_logpoint_error(exc, secrets)
+        module.fail_json(msg=scrub(str(error), secrets), **dict(error.to_result(), **details))
     if client is not None:
         module.no_log_values.update(client.secrets)  # tokens minted during the run
     if diff is not None and module._diff:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from ansible.module_utils.basic import env_fallback
 
+from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError
+
 # name -> spec. ``env`` is the environment variable; ``section`` groups options in the docs:
 # "logpoint" and "director" are in every module, "logicmonitor" only in the audit_logs lookup.
 CONNECTION_OPTIONS = {
@@ -111,6 +113,38 @@ def secret_option_names():
     return [name for name, spec in CONNECTION_OPTIONS.items() if spec.get("no_log")]
 
 
+# Options whose values go into an Authorization header: the secrets, and the LogicMonitor access id
+# (the first part of every LMv1 header, which a library error would quote together with the signature).
+HEADER_OPTIONS = tuple(secret_option_names()) + ("lm_access_id",)
+
+
+def secret_values(options):
+    """The values of the options above, for masking and scrubbing."""
+    return set(str(options[name]) for name in HEADER_OPTIONS if options.get(name))
+
+
+def check_credentials(options):
+    """Refuse credentials with surrounding white space or control characters before anything is sent.
+
+    A pasted AWX credential or ``ansible-vault encrypt_string`` of an echoed value often ends with a
+    line break; sent as it is, the HTTP library refuses the header and quotes it in its error. The
+    message names the option and never shows the value.
+    """
+    for name in HEADER_OPTIONS:
+        value = options.get(name)
+        if value is None or value == "":
+            continue
+        value = str(value)
+        if value != value.strip() or any(ord(char) < 32 or ord(char) == 127 for char in value):
+            raise ConfigError("%s: the value has leading or trailing white space or a control character such as a "
+                              "line break (the value is not shown); remove it, for example with "
+                              "\"{{ secret | trim }}\" or by re-creating the vault string or credential without the "
+                              "final newline" % name)
+
+
 def lookup_connection_options(plugin, sections=MODULE_SECTIONS):
-    """Read the connection options of a lookup plugin (after ``set_options``) into a plain dict."""
-    return dict((name, plugin.get_option(name)) for name in option_names(sections))
+    """Read the connection options of a lookup plugin (after ``set_options``) into a plain dict;
+    credentials are checked as for modules (``check_credentials``)."""
+    options = dict((name, plugin.get_option(name)) for name in option_names(sections))
+    check_credentials(options)
+    return options

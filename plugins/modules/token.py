@@ -134,6 +134,7 @@ import time
 from ansible_collections.logpoint.siem.plugins.module_utils.auth import SCOPES, build_claims, mint_jwt, validate_scopes
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError
 from ansible_collections.logpoint.siem.plugins.module_utils.module import build_module, check_libraries
+from ansible_collections.logpoint.siem.plugins.module_utils.options import check_credentials
 from ansible_collections.logpoint.siem.plugins.module_utils.timeparse import iso_utc, parse_duration, parse_instant
 
 DEFAULT_LIFETIME = 3600
@@ -182,6 +183,7 @@ def expiry(expires_in, expires_at, now):
 
 
 def run(params, now, warn):
+    check_credentials(params)
     if not (params.get("username") and params.get("secret_key")):
         raise ConfigError("username and secret_key are required to sign a token (or LOGPOINT_USERNAME and "
                           "LOGPOINT_SECRET_KEY)")

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from ansible_collections.logpoint.siem.plugins.module_utils.api.audit import checked_text
 from ansible_collections.logpoint.siem.plugins.module_utils.client import HttpTransport
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import (
-    ApiError, AuthenticationError, ConfigError, LogpointError, NotFoundError, RateLimitError, ResponseFormatError)
+    ApiError, AuthenticationError, ConfigError, NotFoundError, RateLimitError, ResponseFormatError, as_logpoint_error)
 
 REST_PREFIX = "/santaba/rest"
 ACCESS_LOGS = "/setting/accesslogs"
@@ -178,10 +178,8 @@ class LogicMonitorClient:
             raise RateLimitError("LogicMonitor kept refusing with HTTP 429 (rate limit)%s" % wait,
                                  retry_after=exc.retry_after, status=429, method="GET", path=resource_path,
                                  advice="Lower the number of entries asked for (limit) or run the task later.")
-        except LogpointError as exc:
-            if exc.method is None:
-                exc.method, exc.path = "GET", resource_path
-            raise exc.scrubbed(self.secrets)
+        except Exception as exc:  # pylint: disable=broad-except  # library errors may quote the header
+            raise as_logpoint_error(exc, self.secrets | {self.access_id or ""}, method="GET", path=resource_path)
 
 
 def access_log_filter(window, user=None, keyword=None):
