@@ -10,7 +10,9 @@ from it, so the option name, type, default, environment variable and text live i
 
 from __future__ import annotations
 
-from ansible.module_utils.basic import env_fallback
+import os
+
+from ansible.module_utils.common.parameters import AnsibleFallbackNotFound
 
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError
 
@@ -95,12 +97,24 @@ def option_names(sections=MODULE_SECTIONS):
     return [name for name, spec in CONNECTION_OPTIONS.items() if spec["section"] in sections]
 
 
+def env_if_set(*names):
+    """Argument spec fallback: the first of these environment variables that is set and not empty.
+
+    An empty variable means "not set": AWX injects ``LOGPOINT_CA_PATH=""`` when the credential's CA
+    field is left empty, and that must not become a path.
+    """
+    for name in names:
+        if os.environ.get(name):
+            return os.environ[name]
+    raise AnsibleFallbackNotFound
+
+
 def connection_argspec(sections=MODULE_SECTIONS):
     """Argument spec entries for the connection options, with environment fallbacks."""
     argspec = {}
     for name in option_names(sections):
         spec = CONNECTION_OPTIONS[name]
-        entry = {"type": spec["type"], "fallback": (env_fallback, [spec["env"]])}
+        entry = {"type": spec["type"], "fallback": (env_if_set, [spec["env"]])}
         if spec.get("no_log"):
             entry["no_log"] = True
         if "default" in spec:

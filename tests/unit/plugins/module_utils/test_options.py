@@ -6,10 +6,11 @@ import os
 import subprocess
 import sys
 
-from ansible.module_utils.basic import env_fallback
+import pytest
+from ansible.module_utils.common.parameters import AnsibleFallbackNotFound
 
 from ansible_collections.logpoint.siem.plugins.module_utils.options import (
-    CONNECTION_OPTIONS, connection_argspec, secret_option_names)
+    CONNECTION_OPTIONS, connection_argspec, env_if_set, secret_option_names)
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 
@@ -19,8 +20,20 @@ def test_module_argspec_has_every_logpoint_and_director_option_with_env_fallback
     assert set(spec) == {"url", "username", "secret_key", "token", "validate_certs", "ca_path", "timeout",
                          "director_url", "director_token", "pool_uuid", "logpoint_identifier"}
     for name, entry in spec.items():
-        assert entry["fallback"] == (env_fallback, [CONNECTION_OPTIONS[name]["env"]])
+        assert entry["fallback"] == (env_if_set, [CONNECTION_OPTIONS[name]["env"]])
     assert spec["validate_certs"]["default"] is True and spec["timeout"]["default"] == 30
+
+
+def test_an_empty_environment_variable_means_not_set(monkeypatch):
+    # AWX injects LOGPOINT_CA_PATH="" when the credential's CA field is empty
+    monkeypatch.setenv("LOGPOINT_CA_PATH", "")
+    with pytest.raises(AnsibleFallbackNotFound):
+        env_if_set("LOGPOINT_CA_PATH")
+    monkeypatch.setenv("LOGPOINT_CA_PATH", "/etc/pki/ca.pem")
+    assert env_if_set("LOGPOINT_CA_PATH") == "/etc/pki/ca.pem"
+    monkeypatch.delenv("LOGPOINT_CA_PATH")
+    with pytest.raises(AnsibleFallbackNotFound):
+        env_if_set("LOGPOINT_CA_PATH")
 
 
 def test_env_names_follow_the_documented_pattern():
