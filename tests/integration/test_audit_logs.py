@@ -232,7 +232,7 @@ def test_logicmonitor_without_a_portal_is_a_clear_error(run_playbook, tmp_path):
 
 
 def test_demo_imports_two_lists_once_and_prints_their_audit_trail(run_playbook, sim):
-    demo = harness.ROOT / "playbooks" / "demo"
+    demo = harness.ROOT / "playbooks" / "demo_parts"
     first = run_playbook(demo / "20_threat_intel.yml")
     assert first.ok, first
     assert first.changed_tasks == ["Import the malicious IP addresses (inline values)",

@@ -7,7 +7,7 @@ import pytest
 from harness import ROOT
 
 ACCESS_REQUEST = ROOT / "playbooks" / "access_request_incident.yml"
-TRIAGE = ROOT / "playbooks" / "demo" / "30_incident_triage.yml"
+TRIAGE = ROOT / "playbooks" / "demo_parts" / "30_incident_triage.yml"
 RESOLVED_OF_ADMIN = "65b000000000000000000004"
 CLOSED_OF_ADMIN = "65b000000000000000000010"
 ANALYST_ID = "65a000000000000000000002"
