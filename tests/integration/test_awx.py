@@ -1,6 +1,6 @@
 # Copyright: contributors to the logpoint.siem collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""AWX / AAP packaging: the action group, the custom credential type, the execution environment."""
+"""AWX / AAP packaging: the action group and the custom credential type (the EE: test_ee.py)."""
 from __future__ import annotations
 
 import os
@@ -17,7 +17,6 @@ import harness
 
 ROOT = harness.ROOT
 CREDENTIAL_TYPE = ROOT / "extensions" / "awx" / "logpoint_credential_type.yml"
-EE_DEFINITION = ROOT / "meta" / "ee" / "execution-environment.yml"
 CONNECTION_PREFIXES = ("LOGPOINT_", "LM_")
 
 
@@ -116,22 +115,3 @@ def test_credential_type_without_a_ca_certificate_sets_no_ca_path(tmp_path):
     injected = render_injectors(definition, inputs, tmp_path)
     assert injected["LOGPOINT_CA_PATH"] == ""
     assert injected["LOGPOINT_VALIDATE_CERTS"] == "True"
-
-
-def test_ansible_builder_create(tmp_path):
-    builder = Path(sys.executable).parent / "ansible-builder"
-    if not builder.exists():
-        pytest.skip("ansible-builder is not installed in this venv (pip install ansible-builder)")
-    context = tmp_path / "context"
-    completed = subprocess.run([str(builder), "create", "-f", str(EE_DEFINITION), "-c", str(context)],
-                               capture_output=True, text=True, timeout=300, check=False)
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    containerfile = next(context / name for name in ("Containerfile", "Dockerfile") if (context / name).exists())
-    containerfile = containerfile.read_text(encoding="utf-8")
-    assert "ansible-galaxy collection install" in containerfile
-    copied = context / "_build"
-    assert (copied / "requirements.yml").exists()
-    python_requirements = (copied / "requirements.txt").read_text(encoding="utf-8")
-    for package in ("requests", "PyJWT"):
-        assert package.lower() in python_requirements.lower()
-    shutil.rmtree(context)
