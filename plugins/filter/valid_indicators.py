@@ -87,107 +87,25 @@ _value:
           type: str
 """
 
-import ipaddress
-import re
-from urllib.parse import urlsplit
-
 from ansible.errors import AnsibleFilterError
 
-_LABEL = re.compile(r'^(?!-)[a-z0-9-]{1,63}(?<!-)$', re.IGNORECASE)
-_HEX = re.compile(r'^[0-9a-f]+$', re.IGNORECASE)
-_HASH_LENGTHS = {'md5': 32, 'sha1': 40, 'sha256': 64}
-_URL_SCHEMES = ('http', 'https', 'ftp')
-
-
-def _address(value, versions):
-    try:
-        address = ipaddress.ip_address(value)
-    except ValueError:
-        return False
-    return address.version in versions
-
-
-def _check_ip(value, versions, name):
-    return None if _address(value, versions) else 'not an %s address' % name
-
-
-def _check_cidr(value):
-    if '/' not in value:
-        return 'not a network (address/prefix)'
-    try:
-        ipaddress.ip_network(value, strict=True)
-    except ValueError as error:
-        return 'not a network: %s' % error
-    return None
-
-
-def _is_domain(value):
-    name = value[:-1] if value.endswith('.') else value
-    labels = name.split('.')
-    return (len(name) <= 253 and len(labels) >= 2 and all(_LABEL.match(label) for label in labels)
-            and not labels[-1].isdigit())
-
-
-def _check_domain(value):
-    return None if _is_domain(value) else 'not a domain name'
-
-
-def _check_url(value):
-    try:
-        parts = urlsplit(value)
-        host = parts.hostname
-        parts.port  # pylint: disable=pointless-statement  # raises ValueError for a bad port
-    except ValueError as error:
-        return 'not a URL: %s' % error
-    if parts.scheme.lower() not in _URL_SCHEMES:
-        return 'not an http, https or ftp URL'
-    if not host or not (_is_domain(host) or _address(host, (4, 6))):
-        return 'no valid host in the URL'
-    if any(char.isspace() for char in value):
-        return 'a URL has no spaces'
-    return None
-
-
-def _check_hash(value, kind):
-    if len(value) != _HASH_LENGTHS[kind] or not _HEX.match(value):
-        return 'not an %s hash (%d hexadecimal digits)' % (kind.upper(), _HASH_LENGTHS[kind])
-    return None
-
-
-_CHECKS = {
-    'ip': lambda value: _check_ip(value, (4, 6), 'IP'),
-    'ipv4': lambda value: _check_ip(value, (4,), 'IPv4'),
-    'ipv6': lambda value: _check_ip(value, (6,), 'IPv6'),
-    'cidr': _check_cidr,
-    'domain': _check_domain,
-    'url': _check_url,
-    'md5': lambda value: _check_hash(value, 'md5'),
-    'sha1': lambda value: _check_hash(value, 'sha1'),
-    'sha256': lambda value: _check_hash(value, 'sha256'),
-}
+from ansible_collections.logpoint.siem.plugins.module_utils.indicators import KINDS, classify
 
 
 def valid_indicators(values, kind):
     """``{'valid': [...], 'invalid': [{'line', 'value', 'reason'}]}`` for ``values`` of ``kind``."""
-    if kind not in _CHECKS:
-        raise AnsibleFilterError('valid_indicators: unknown kind %r; use one of %s'
-                                 % (kind, ', '.join(sorted(_CHECKS))))
+    if kind not in KINDS:
+        raise AnsibleFilterError('valid_indicators: unknown kind %r; use one of %s' % (kind, ', '.join(KINDS)))
     if isinstance(values, str):
         values = values.splitlines()
     elif not isinstance(values, (list, tuple)):
         raise AnsibleFilterError('valid_indicators: expects a list of values or a text, got %s'
                                  % type(values).__name__)
-    check = _CHECKS[kind]
-    valid, invalid, seen = [], [], set()
-    for line, raw in enumerate(values, start=1):
-        value = ('' if raw is None else str(raw)).strip()
-        if not value or value.startswith('#') or value in seen:
-            continue
-        reason = check(value)
+    valid, invalid = [], []
+    for line, value, reason in classify(values, kind):
         if reason:
             invalid.append({'line': line, 'value': value, 'reason': reason})
         else:
-            seen.add(value)
             valid.append(value)
     return {'valid': valid, 'invalid': invalid}
 
