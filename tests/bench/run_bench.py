@@ -145,10 +145,17 @@ class Bench:
             self.sim("POST", "incidents", {"count": count, "name": "Bench incident", "risk": "low", "assignee": "admin"})
         return self.playbook(name, extra_vars or {}, reset=False)
 
-    def closed_bench_incidents(self):
+    def closing_runs(self, name, count, small):
+        """collection_<name> closing ``count`` incidents (checked), and the extrapolated baseline_<name>."""
+        mine = self.with_incidents("collection_" + name, count)
         incidents = self.sim("GET", "state")["incidents"].values()
-        return sum(1 for incident in incidents if incident["name"].startswith("Bench incident")
-                   and incident["status"] == "closed")
+        closed = sum(1 for incident in incidents if incident["name"].startswith("Bench incident")
+                     and incident["status"] == "closed")
+        if closed != count:
+            sys.exit("collection_%s closed %d of %d incidents" % (name, closed, count))
+        none = self.with_incidents("baseline_" + name, 0)
+        theirs = self.with_incidents("baseline_" + name, small)
+        return mine, report.extrapolate(theirs, none, small, count)
 
 
 def peak_rss(rss_log):
@@ -188,17 +195,11 @@ def scenario_rules(bench, sizes):
 
 
 def scenario_director(bench, sizes):
-    count, small = sizes["director"], sizes["director_baseline"]
-    mine = bench.with_incidents("collection_director", count)
-    closed = bench.closed_bench_incidents()
-    if closed != count:
-        sys.exit("collection_director closed %d of %d incidents" % (closed, count))
+    count = sizes["director"]
+    mine, theirs = bench.closing_runs("director", count, sizes["director_baseline"])
     pending = bench.sim("GET", "settings")["director_pending_polls"]
-    none = bench.with_incidents("baseline_director", 0)
-    theirs = bench.with_incidents("baseline_director", small)
-    return [Row("3. close %d Director incidents with a comment" % count, mine,
-                report.extrapolate(theirs, none, small, count), report.fewest_director(count, pending),
-                Target(requests=250, wall=5.0))]
+    return [Row("3. close %d Director incidents with a comment" % count, mine, theirs,
+                report.fewest_director(count, pending), Target(requests=250, wall=5.0))]
 
 
 def scenario_list(bench, sizes):
@@ -226,15 +227,9 @@ def scenario_audit(bench, sizes):
 
 
 def scenario_incidents(bench, sizes):
-    count, small = sizes["incidents"], sizes["baseline"]
-    mine = bench.with_incidents("collection_incidents", count)
-    closed = bench.closed_bench_incidents()
-    if closed != count:
-        sys.exit("collection_incidents closed %d of %d incidents" % (closed, count))
-    none = bench.with_incidents("baseline_incidents", 0)
-    theirs = bench.with_incidents("baseline_incidents", small)
-    return [Row("7. close %d classic incidents" % count, mine, report.extrapolate(theirs, none, small, count),
-                report.fewest_classic_closes(count))]
+    count = sizes["incidents"]
+    mine, theirs = bench.closing_runs("incidents", count, sizes["baseline"])
+    return [Row("7. close %d classic incidents" % count, mine, theirs, report.fewest_classic_closes(count))]
 
 
 def scenario_latency(bench, sizes):
