@@ -4,7 +4,7 @@
 #   make simulator    the simulator in the foreground (SIM_PORT, SIM_TLS=1|0, SIM_CA)
 #   make demo         simulator up, playbooks/demo.yml against it, simulator down
 #   make test         every stage, one summary line "tests: N passed, N failed" at the end
-#   make bench        the benchmark against a plain ansible.builtin.uri playbook (not part of make test)
+#   make bench        the benchmark against plain ansible.builtin.uri playbooks (not part of make test; BENCH_ARGS="--quick --only rules")
 #   make sanity | unit | integration | lint | docs | smoke | compat   one stage each
 
 SHELL := /bin/bash
@@ -57,7 +57,7 @@ test: venv
 	$(VPY) tests/run_suite.py
 
 bench: venv
-	$(VPY) tests/bench/run_bench.py
+	$(VPY) tests/bench/run_bench.py $(BENCH_ARGS)
 
 sanity unit integration lint docs smoke compat: venv
 	$(VPY) tests/run_suite.py $@

@@ -5,7 +5,9 @@ import signal
 import sys
 import threading
 
+from .seed_logicmonitor import ENTRY_COUNT
 from .server import is_loopback, serve_in_thread
+from .state import SimState
 
 
 def main(argv=None):
@@ -22,7 +24,8 @@ def main(argv=None):
         signal.signal(signum, lambda *_: stop_requested.set())
 
     try:
-        simulator = serve_in_thread(args.port, args.tls, args.ca, host=args.host, latency_ms=args.latency_ms)
+        simulator = serve_in_thread(args.port, args.tls, args.ca, host=args.host, latency_ms=args.latency_ms,
+                                    state=SimState(lm_entries=args.lm_entries))
     except OSError as error:
         print(f"logpoint simulator: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
         return 1
@@ -48,6 +51,10 @@ def _parser():
     )
     parser.add_argument(
         "--latency-ms", type=_non_negative, default=0, help="delay added to every API request (default 0)"
+    )
+    parser.add_argument(
+        "--lm-entries", type=_non_negative, default=ENTRY_COUNT,
+        help="LogicMonitor audit entries seeded at start and every reset (default %(default)s)"
     )
     return parser
 

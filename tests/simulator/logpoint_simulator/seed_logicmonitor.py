@@ -1,8 +1,9 @@
 """The LogicMonitor audit ("access") log entries the simulator starts with (logpoint-api.md §12).
 
-`ENTRY_COUNT` entries, one every `SPACING_SECONDS`, the newest at the reset time rounded down to the
-minute, so a 24-hour window holds 288 of them and a 7-day window 2016: more than the API's default
-page of 50 and its largest page of 1000. The content (users, addresses, sessions, descriptions) is
+`ENTRY_COUNT` entries (or the count given to `SimState` / `--lm-entries`), one every
+`SPACING_SECONDS`, the newest at the reset time rounded down to the minute, so a 24-hour window holds
+288 of them and a 7-day window 2016: more than the API's default page of 50 and its largest page of
+1000. The content (users, addresses, sessions, descriptions) is
 the same at every reset; only the times move with the clock.
 """
 
@@ -25,13 +26,13 @@ OBJECTS = ("device 'fw-edge-01'", "device 'dc-01'", "alert rule 'High CPU'", "da
 VERBS = ("Add the", "Update the", "Delete the")
 
 
-def access_log_entries(now):
-    """A fresh list of the seeded entries, oldest first, the newest `happenedOn` at `now` (minute)."""
+def access_log_entries(now, count=ENTRY_COUNT):
+    """A fresh list of `count` seeded entries, oldest first, the newest `happenedOn` at `now` (minute)."""
     newest = int(now) // 60 * 60
     chooser = random.Random(12)  # fixed seed: identical content at every reset
     entries = []
-    for index in range(ENTRY_COUNT):
-        happened_on = newest - (ENTRY_COUNT - 1 - index) * SPACING_SECONDS
+    for index in range(count):
+        happened_on = newest - (count - 1 - index) * SPACING_SECONDS
         user = chooser.choice(USERS)
         entries.append({
             "id": str(FIRST_ID + index),

@@ -54,8 +54,10 @@ AUDIT_REPO = "_logpoint"
 
 
 class SimState:
-    def __init__(self):
+    def __init__(self, *, lm_entries=seed_logicmonitor.ENTRY_COUNT):
+        """`lm_entries`: how many LogicMonitor audit entries every reset seeds (default 3000)."""
         self.lock = threading.RLock()
+        self.lm_entry_count = lm_entries
         self.generation = 0
         self.reset()
 
@@ -69,7 +71,7 @@ class SimState:
                 setattr(self, name, kind())
             self.lists = seed_lists.initial_lists()
             self.incidents = seed_incidents.initial_incidents(time.time())
-            self.lm_entries = seed_logicmonitor.access_log_entries(time.time())
+            self.lm_entries = seed_logicmonitor.access_log_entries(time.time(), self.lm_entry_count)
             self.lm_rate_window = {"start": None, "used": 0}
             self.audit_events = []
             self.settings = dict(DEFAULT_SETTINGS)

@@ -9,7 +9,7 @@ import sys
 import pytest
 import requests
 from logpoint_simulator import serve_in_thread
-from logpoint_simulator.__main__ import main
+from logpoint_simulator.__main__ import _parser, main
 
 SIMULATOR_SOURCE = pathlib.Path(__file__).resolve().parents[2] / "simulator"
 
@@ -76,3 +76,11 @@ def test_ca_is_trusted_for_localhost_too(tmp_path):
             requests.get(f"{simulator.url}/_simulator/health", verify=True, timeout=10)
     finally:
         simulator.stop()
+
+
+def test_cli_lm_entries_flag_defaults_to_the_seed_count_and_refuses_negatives(capsys):
+    assert _parser().parse_args([]).lm_entries == 3000
+    assert _parser().parse_args(["--lm-entries", "10000"]).lm_entries == 10000
+    with pytest.raises(SystemExit):
+        _parser().parse_args(["--lm-entries", "-1"])
+    assert "must be >= 0" in capsys.readouterr().err

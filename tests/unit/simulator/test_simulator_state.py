@@ -119,3 +119,12 @@ def test_success_false_and_not_found():
         )
         response, status = not_found("no such rule")
         assert (status, response.get_json()) == (404, {"success": False, "message": "no such rule"})
+
+
+def test_lm_entry_count_is_a_construction_setting_kept_across_resets():
+    state = SimState(lm_entries=7)
+    assert len(state.lm_entries) == 7
+    state.lm_entries.clear()
+    state.reset()
+    assert [entry["id"] for entry in state.lm_entries] == [str(100001 + index) for index in range(7)]
+    assert len(SimState().lm_entries) == 3000
