@@ -200,7 +200,8 @@ from ansible_collections.logpoint.siem.plugins.module_utils.api.audit import (
 from ansible_collections.logpoint.siem.plugins.module_utils.api.logicmonitor import (
     LogicMonitorClient, logicmonitor_audit)
 from ansible_collections.logpoint.siem.plugins.module_utils.auth import JWT_IMPORT_ERROR
-from ansible_collections.logpoint.siem.plugins.module_utils.client import REQUESTS_IMPORT_ERROR, LogpointClient
+from ansible_collections.logpoint.siem.plugins.module_utils._transport import REQUESTS_IMPORT_ERROR
+from ansible_collections.logpoint.siem.plugins.module_utils.client import LogpointClient
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError, LogpointError
 from ansible_collections.logpoint.siem.plugins.module_utils.options import lookup_connection_options
 

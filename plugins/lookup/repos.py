@@ -99,7 +99,8 @@ from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.logpoint.siem.plugins.module_utils.api.repos import filter_repos, list_repos
 from ansible_collections.logpoint.siem.plugins.module_utils.auth import JWT_IMPORT_ERROR
-from ansible_collections.logpoint.siem.plugins.module_utils.client import REQUESTS_IMPORT_ERROR, LogpointClient
+from ansible_collections.logpoint.siem.plugins.module_utils._transport import REQUESTS_IMPORT_ERROR
+from ansible_collections.logpoint.siem.plugins.module_utils.client import LogpointClient
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import LogpointError
 from ansible_collections.logpoint.siem.plugins.module_utils.options import lookup_connection_options
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.logpoint.siem.plugins.module_utils.auth import JWT_IMPORT_ERROR
-from ansible_collections.logpoint.siem.plugins.module_utils.client import REQUESTS_IMPORT_ERROR, LogpointClient
+from ansible_collections.logpoint.siem.plugins.module_utils._transport import REQUESTS_IMPORT_ERROR
+from ansible_collections.logpoint.siem.plugins.module_utils.client import LogpointClient
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import LogpointError, scrub
 from ansible_collections.logpoint.siem.plugins.module_utils.options import connection_argspec
 

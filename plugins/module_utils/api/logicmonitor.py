@@ -21,8 +21,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
+from ansible_collections.logpoint.siem.plugins.module_utils._transport import HttpTransport
 from ansible_collections.logpoint.siem.plugins.module_utils.api.audit import checked_text
-from ansible_collections.logpoint.siem.plugins.module_utils.client import HttpTransport
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import (
     ApiError, AuthenticationError, ConfigError, LogpointError, NotFoundError, RateLimitError, ResponseFormatError)
 
@@ -152,10 +152,6 @@ class LogicMonitorClient:
                    access_id=options.get("lm_access_id"), access_key=options.get("lm_access_key"),
                    bearer_token=options.get("lm_bearer_token"), validate_certs=options.get("validate_certs", True),
                    ca_path=options.get("ca_path"), timeout=options.get("timeout") or 30, **kwargs)
-
-    @property
-    def request_count(self):
-        return self.transport.request_count
 
     def authorization(self, verb, resource_path, body=""):
         """The Authorization header: the bearer token when given, else a fresh LMv1 signature."""
