@@ -5,18 +5,18 @@
 
 ``LogpointClient.call`` adds the auth mode (self-signed JWT per scope, classic body credentials,
 Director bearer) to a request, sends it through ``_transport.HttpTransport`` and reads the reply
-with ``_response.interpret_response``; ``list_all`` reads a paged JWT listing; ``cached`` keeps
-per-task reads. Nothing here knows about Ansible modules.
+with ``_response.interpret_response``; ``list_all`` reads a paged JWT listing through
+``_paging.read_pages``; ``cached`` keeps per-task reads. Nothing here knows about Ansible modules.
 """
 
 from __future__ import annotations
 
-import math
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
-from ansible_collections.logpoint.siem.plugins.module_utils._response import interpret_response, rows_of
+from ansible_collections.logpoint.siem.plugins.module_utils._concurrency import DEFAULT_CONCURRENCY
+from ansible_collections.logpoint.siem.plugins.module_utils._paging import read_pages
+from ansible_collections.logpoint.siem.plugins.module_utils._response import interpret_response
 from ansible_collections.logpoint.siem.plugins.module_utils._transport import HttpTransport, require_requests
 from ansible_collections.logpoint.siem.plugins.module_utils.auth import TokenProvider, require_jwt
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import (
@@ -100,33 +100,18 @@ class LogpointClient:
                 exc.method, exc.path = method, path
             raise exc.scrubbed(self.secrets)
 
-    def list_all(self, path, *, scope, page_size, params=None, workers=4):
+    def list_all(self, path, *, scope, page_size, params=None, max_concurrency=DEFAULT_CONCURRENCY):
         """Every row of a paged JWT listing (``limit``/``page``, 1-based, ``total``), in order.
 
         The first page tells the total; the remaining pages are fetched concurrently.
         """
         base = dict(params or {})
 
-        def page(number):
-            return self.call("GET", path, auth="jwt", scope=scope, params=dict(base, limit=page_size, page=number))
+        def fetch(offset, size):
+            return self.call("GET", path, auth="jwt", scope=scope,
+                             params=dict(base, limit=size, page=offset // size + 1))
 
-        first = page(1)
-        rows = list(rows_of(first))
-        total = first.get("total") if isinstance(first, dict) else None
-        if isinstance(total, int) and total > len(rows):
-            pages = range(2, int(math.ceil(total / float(page_size))) + 1)
-            with ThreadPoolExecutor(max_workers=max(1, min(workers, len(pages)))) as pool:
-                for body in pool.map(page, pages):
-                    rows.extend(rows_of(body))
-        elif total is None and len(rows) == page_size:
-            number = 1
-            while True:
-                number += 1
-                more = rows_of(page(number))
-                rows.extend(more)
-                if len(more) < page_size:
-                    break
-        return rows
+        return read_pages(fetch, page_size=page_size, max_concurrency=max_concurrency)
 
     def cached(self, key, loader):
         """A read done once per task (users, repos). The load runs outside the lock, so a loader may
