@@ -32,7 +32,6 @@ ISSUER = "self-signed"
 TASK_TOKEN_LIFETIME = 15 * 60
 # Re-mint a cached token this long before it expires.
 TOKEN_REFRESH_MARGIN = 60
-MIN_KEY_BYTES = 32
 
 SHORT_KEY_WARNING = ("secret_key is shorter than 32 bytes; real Logpoint API access keys are 32 characters. "
                      "Tokens signed with a short key are weak; check that the whole key was copied.")
