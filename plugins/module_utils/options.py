@@ -109,8 +109,3 @@ def connection_argspec(sections=MODULE_SECTIONS):
 
 def secret_option_names():
     return [name for name, spec in CONNECTION_OPTIONS.items() if spec.get("no_log")]
-
-
-def lookup_connection_options(plugin, sections=MODULE_SECTIONS):
-    """Read the connection options of a lookup plugin (after ``set_options``) into a plain dict."""
-    return dict((name, plugin.get_option(name)) for name in option_names(sections))
