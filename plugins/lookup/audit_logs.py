@@ -189,60 +189,42 @@ _list:
 
 import time
 
-from ansible.errors import AnsibleError, AnsibleLookupError
-from ansible.module_utils.basic import missing_required_lib
 from ansible.plugins.lookup import LookupBase
-from ansible.utils.display import Display
-from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.logpoint.siem.plugins.module_utils.api.audit import (
     ACTION_CATEGORIES, finish_entries, logpoint_audit, time_window)
 from ansible_collections.logpoint.siem.plugins.module_utils.api.logicmonitor import (
     LogicMonitorClient, logicmonitor_audit)
-from ansible_collections.logpoint.siem.plugins.module_utils.auth import JWT_IMPORT_ERROR
-from ansible_collections.logpoint.siem.plugins.module_utils.client import REQUESTS_IMPORT_ERROR, LogpointClient
-from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError, as_logpoint_error
-from ansible_collections.logpoint.siem.plugins.module_utils.options import lookup_connection_options, secret_values
+from ansible_collections.logpoint.siem.plugins.module_utils.client import LogpointClient
+from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError
+from ansible_collections.logpoint.siem.plugins.plugin_utils._lookup import run_lookup
 
-display = Display()
+
+def connect(options, warn):
+    """The client of the source the options name: the Logpoint's or LogicMonitor's."""
+    if options["source"] == "logpoint":
+        return LogpointClient.from_options(options, warn=warn)
+    if options["category"]:
+        raise ConfigError("category applies to source logpoint; LogicMonitor's audit log has no categories")
+    return LogicMonitorClient.from_options(options)
+
+
+def run(options, client, now=None):
+    """The audit entries of the window the options give, sorted, cut to limit and reduced to fields."""
+    newest_first = options["sort"] == "newest"
+    window = time_window(options["since"], options["until"], time.time() if now is None else now)
+    if options["source"] == "logpoint":
+        entries = logpoint_audit(client, categories=options["category"] or ACTION_CATEGORIES, window=window,
+                                 user=options["user"], action=options["action"], keyword=options["keyword"],
+                                 limit=options["limit"], newest_first=newest_first, deadline=options["search_timeout"])
+    else:
+        entries = logicmonitor_audit(client, window=window, user=options["user"], keyword=options["keyword"],
+                                     action=options["action"], newest_first=newest_first, limit=options["limit"],
+                                     fields=options["fields"])
+    return finish_entries(entries, newest_first=newest_first, limit=options["limit"], fields=options["fields"])
 
 
 class LookupModule(LookupBase):
 
     def run(self, terms, variables=None, **kwargs):
-        if REQUESTS_IMPORT_ERROR:
-            raise AnsibleLookupError(missing_required_lib("requests"))
-        self.set_options(var_options=variables, direct=kwargs)
-        newest_first = self.get_option("sort") == "newest"
-        options = {}
-        try:
-            options = lookup_connection_options(self, sections=("logpoint", "logicmonitor"))
-            window = time_window(self.get_option("since"), self.get_option("until"), time.time())
-            if self.get_option("source") == "logpoint":
-                entries = self._logpoint(options, window, newest_first)
-            else:
-                entries = self._logicmonitor(options, window, newest_first)
-        except AnsibleError:
-            raise
-        except Exception as exc:  # pylint: disable=broad-except  # any error, scrubbed of every secret
-            raise AnsibleLookupError("logpoint.siem.audit_logs: %s" % as_logpoint_error(exc, secret_values(options)))
-        return wrap_var(finish_entries(entries, newest_first=newest_first, limit=self.get_option("limit"),
-                                       fields=self.get_option("fields")))
-
-    def _logpoint(self, options, window, newest_first):
-        if JWT_IMPORT_ERROR:
-            raise AnsibleLookupError(missing_required_lib("PyJWT"))
-        client = LogpointClient.from_options(options, warn=display.warning)
-        return logpoint_audit(client, categories=self.get_option("category") or ACTION_CATEGORIES, window=window,
-                              user=self.get_option("user"), action=self.get_option("action"),
-                              keyword=self.get_option("keyword"), limit=self.get_option("limit"),
-                              newest_first=newest_first, deadline=self.get_option("search_timeout"))
-
-    def _logicmonitor(self, options, window, newest_first):
-        if self.get_option("category"):
-            raise ConfigError("category applies to source logpoint; LogicMonitor's audit log has no categories")
-        client = LogicMonitorClient.from_options(options)
-        return logicmonitor_audit(client, window=window, user=self.get_option("user"),
-                                  keyword=self.get_option("keyword"), action=self.get_option("action"),
-                                  newest_first=newest_first, limit=self.get_option("limit"),
-                                  fields=self.get_option("fields"))
+        return run_lookup(self, variables, kwargs, run, name="logpoint.siem.audit_logs", connect=connect)

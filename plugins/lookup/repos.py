@@ -91,36 +91,19 @@ _list:
       sample: true
 """
 
-from ansible.errors import AnsibleLookupError
-from ansible.module_utils.basic import missing_required_lib
 from ansible.plugins.lookup import LookupBase
-from ansible.utils.display import Display
-from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.logpoint.siem.plugins.module_utils.api.repos import filter_repos, list_repos
-from ansible_collections.logpoint.siem.plugins.module_utils.auth import JWT_IMPORT_ERROR
-from ansible_collections.logpoint.siem.plugins.module_utils.client import REQUESTS_IMPORT_ERROR, LogpointClient
-from ansible_collections.logpoint.siem.plugins.module_utils.errors import as_logpoint_error
-from ansible_collections.logpoint.siem.plugins.module_utils.options import lookup_connection_options, secret_values
+from ansible_collections.logpoint.siem.plugins.plugin_utils._lookup import run_lookup
 
-display = Display()
+
+def run(options, client):
+    """The repos of the Logpoints ``client`` reaches, filtered as the options say."""
+    repos = list_repos(client, source=options["source"])
+    return filter_repos(repos, logpoint=options["logpoint"], repo=options["repo"], active_only=options["active_only"])
 
 
 class LookupModule(LookupBase):
 
     def run(self, terms, variables=None, **kwargs):
-        if REQUESTS_IMPORT_ERROR:
-            raise AnsibleLookupError(missing_required_lib("requests"))
-        if JWT_IMPORT_ERROR:
-            raise AnsibleLookupError(missing_required_lib("PyJWT"))
-        self.set_options(var_options=variables, direct=kwargs)
-        options = {}
-        try:
-            options = lookup_connection_options(self, sections=("logpoint",))
-            client = LogpointClient.from_options(options, warn=display.warning)
-            repos = list_repos(client, source=self.get_option("source"))
-        except Exception as exc:  # pylint: disable=broad-except  # any error, scrubbed of every secret
-            raise AnsibleLookupError("logpoint.siem.repos: %s" % as_logpoint_error(exc, secret_values(options)))
-        selected = filter_repos(repos, logpoint=self.get_option("logpoint"), repo=self.get_option("repo"),
-                                active_only=self.get_option("active_only"))
-        return wrap_var(selected)
+        return run_lookup(self, variables, kwargs, run, name="logpoint.siem.repos")

@@ -24,7 +24,7 @@ except ImportError:  # reported by the module or plugin with missing_required_li
 else:
     JWT_IMPORT_ERROR = None
 
-from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError
+from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError, MissingLibraryError
 
 SCOPES = ("alertrules:read", "alertrules:write", "logsource:read", "search:read", "search:write")
 ISSUER = "self-signed"
@@ -32,10 +32,15 @@ ISSUER = "self-signed"
 TASK_TOKEN_LIFETIME = 15 * 60
 # Re-mint a cached token this long before it expires.
 TOKEN_REFRESH_MARGIN = 60
-MIN_KEY_BYTES = 32
 
 SHORT_KEY_WARNING = ("secret_key is shorter than 32 bytes; real Logpoint API access keys are 32 characters. "
                      "Tokens signed with a short key are weak; check that the whole key was copied.")
+
+
+def require_jwt():
+    """Raise MissingLibraryError when PyJWT is not installed."""
+    if JWT_IMPORT_ERROR:
+        raise MissingLibraryError("PyJWT", JWT_IMPORT_ERROR)
 
 
 def validate_scopes(scopes, option="scopes"):
@@ -61,6 +66,7 @@ def build_claims(username, scopes, issued_at, expires_at):
 
 def mint_jwt(secret_key, claims, warn=None):
     """Sign ``claims`` with HS256. PyJWT's short-key warning becomes one ``warn`` call instead of noise."""
+    require_jwt()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", InsecureKeyLengthWarning)
         token = jwt.encode(claims, secret_key, algorithm="HS256")

@@ -111,6 +111,15 @@ class ConfigError(LogpointError):
     """Bad or missing options, detected before any request is sent."""
 
 
+class MissingLibraryError(ConfigError):
+    """A Python library the task needs is not installed; plugins report it with ``missing_required_lib``."""
+
+    def __init__(self, library, import_traceback=None):
+        super().__init__("the Python library %s is required" % library)
+        self.library = library
+        self.import_traceback = import_traceback
+
+
 class TransportError(LogpointError):
     """The request did not complete: DNS, refused connection, TLS, timeout."""
 

@@ -155,10 +155,3 @@ def check_credentials(options):
                               "\"{{ secret | trim }}\" or by re-creating the vault string or credential without the "
                               "final newline" % name)
 
-
-def lookup_connection_options(plugin, sections=MODULE_SECTIONS):
-    """Read the connection options of a lookup plugin (after ``set_options``) into a plain dict;
-    credentials are checked as for modules (``check_credentials``)."""
-    options = dict((name, plugin.get_option(name)) for name in option_names(sections))
-    check_credentials(options)
-    return options

@@ -162,7 +162,7 @@ removed:
 from ansible_collections.logpoint.siem.plugins.module_utils.api.lists import (
     check_inline_values, check_list_name, check_source_file, compare_values, find_list, import_list, list_lists,
     normalised_file, read_source_lines)
-from ansible_collections.logpoint.siem.plugins.module_utils.client import id_of
+from ansible_collections.logpoint.siem.plugins.module_utils._response import id_of
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError
 from ansible_collections.logpoint.siem.plugins.module_utils.module import run_module
 

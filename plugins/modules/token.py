@@ -131,15 +131,16 @@ expires_in:
 import datetime
 import time
 
-from ansible_collections.logpoint.siem.plugins.module_utils.auth import SCOPES, build_claims, mint_jwt, validate_scopes
+from ansible_collections.logpoint.siem.plugins.module_utils.auth import (
+    SCOPES, build_claims, mint_jwt, require_jwt, validate_scopes)
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError
-from ansible_collections.logpoint.siem.plugins.module_utils.module import build_module, check_libraries
-from ansible_collections.logpoint.siem.plugins.module_utils.options import check_credentials
+from ansible_collections.logpoint.siem.plugins.module_utils.module import run_module
 from ansible_collections.logpoint.siem.plugins.module_utils.timeparse import iso_utc, parse_duration, parse_instant
 
 DEFAULT_LIFETIME = 3600
 MAX_LIFETIME = 365 * 86400
 NEVER = ("never", "none", "0", "infinite", "unlimited", "no expiry", "no-expiry")
+NO_LOG_WARNING = "The result of logpoint.siem.token holds a bearer token: set no_log: true on this task."
 
 ARGUMENT_SPEC = {
     "scopes": {"type": "list", "elements": "str", "required": True, "choices": list(SCOPES)},
@@ -182,8 +183,10 @@ def expiry(expires_in, expires_at, now):
     return moment
 
 
-def run(params, now, warn):
-    check_credentials(params)
+def run(params, client, check_mode, warn, now=None):
+    """Mint the token (in check mode too: nothing is sent). ``client`` is None: this module sends nothing."""
+    require_jwt()
+    now = time.time() if now is None else now
     if not (params.get("username") and params.get("secret_key")):
         raise ConfigError("username and secret_key are required to sign a token (or LOGPOINT_USERNAME and "
                           "LOGPOINT_SECRET_KEY)")
@@ -191,24 +194,18 @@ def run(params, now, warn):
     expires = int(expiry(params.get("expires_in"), params.get("expires_at"), now))
     claims = build_claims(params["username"], scopes, now, expires)
     token = mint_jwt(params["secret_key"], claims, warn=warn)
-    return token, {
+    return False, {
+        "token": token,
         "claims": claims,
         "scopes": scopes,
         "expires_at": iso_utc(expires),
         "expires_in": expires - int(now),
-    }
+    }, None
 
 
 def main():
-    module = build_module(ARGUMENT_SPEC, mutually_exclusive=[("expires_in", "expires_at")])
-    check_libraries(module, needs_requests=False)
-    if not module.no_log:
-        module.warn("The result of logpoint.siem.token holds a bearer token: set no_log: true on this task.")
-    try:
-        token, result = run(module.params, time.time(), module.warn)
-    except ConfigError as exc:
-        module.fail_json(msg=str(exc), **exc.to_result())
-    module.exit_json(changed=False, token=token, **result)
+    run_module(ARGUMENT_SPEC, run, connect=None, no_log_warning=NO_LOG_WARNING,
+               mutually_exclusive=[("expires_in", "expires_at")])
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from ansible_collections.logpoint.siem.plugins.module_utils.api.users import (
     resolve_user,
     resolve_usergroups,
 )
-from ansible_collections.logpoint.siem.plugins.module_utils.client import id_of
+from ansible_collections.logpoint.siem.plugins.module_utils._response import id_of
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import (
     ConfigError,
     LogpointError,

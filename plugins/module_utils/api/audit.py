@@ -16,8 +16,8 @@ has no such value).
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.logpoint.siem.plugins.module_utils._concurrency import fan_out
 from ansible_collections.logpoint.siem.plugins.module_utils.api.search import run_search, search_request
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError
 from ansible_collections.logpoint.siem.plugins.module_utils.timeparse import iso_utc, parse_instant
@@ -115,8 +115,7 @@ def logpoint_audit(client, *, categories, window, user=None, action=None, keywor
         rows = run_search(client, request, deadline=deadline)["rows"]
         return [logpoint_entry(row, category) for row in rows]
 
-    with ThreadPoolExecutor(max_workers=len(categories)) as pool:
-        return [entry for entries in pool.map(search, categories) for entry in entries]
+    return [entry for entries in fan_out(search, categories, max_concurrency=len(categories)) for entry in entries]
 
 
 def finish_entries(entries, *, newest_first=True, limit=None, fields=None):

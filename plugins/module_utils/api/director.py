@@ -20,7 +20,7 @@ import time
 from ansible_collections.logpoint.siem.plugins.module_utils.api.incidents import (
     concurrently, parse_incident, window_bounds)
 from ansible_collections.logpoint.siem.plugins.module_utils.api.users import parse_users
-from ansible_collections.logpoint.siem.plugins.module_utils.client import rows_of
+from ansible_collections.logpoint.siem.plugins.module_utils._response import rows_of
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import (
     ApiError, ConfigError, LogpointError, OrderTimeoutError, ResponseFormatError)
 from ansible_collections.logpoint.siem.plugins.module_utils.timeparse import iso_utc

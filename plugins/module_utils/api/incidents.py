@@ -18,7 +18,7 @@ import math
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.logpoint.siem.plugins.module_utils.api.users import list_users
-from ansible_collections.logpoint.siem.plugins.module_utils.client import rows_of
+from ansible_collections.logpoint.siem.plugins.module_utils._response import rows_of
 
 VERSION = "0.1"
 READ_WORKERS = 4

@@ -22,7 +22,7 @@ import os
 import re
 import tempfile
 
-from ansible_collections.logpoint.siem.plugins.module_utils.client import id_of
+from ansible_collections.logpoint.siem.plugins.module_utils._response import id_of
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError
 from ansible_collections.logpoint.siem.plugins.module_utils.multipart import MultipartFileBody
 

@@ -6,8 +6,9 @@
 ``LogicMonitorClient`` talks to ``<portal>/santaba/rest`` with API v3 (``X-Version: 3``) over the
 collection's ``HttpTransport`` (TLS options, retries, 429 honoured with its wait), authenticating
 with an LMv1 signature or a bearer token, and reads both the v1 and the v3 envelopes.
-``logicmonitor_audit`` pages through ``/setting/accesslogs`` at the largest page size: the first
-page tells the total, the other pages are fetched concurrently and kept in order.
+``logicmonitor_audit`` pages through ``/setting/accesslogs`` at the largest page size with
+``_paging.read_pages`` (offset/size): the first page tells the total and the page size LogicMonitor
+really serves, the other pages are fetched concurrently and kept in order, each entry id once.
 """
 
 from __future__ import annotations
@@ -18,18 +19,17 @@ import hmac
 import json
 import re
 import time
-from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
+from ansible_collections.logpoint.siem.plugins.module_utils._paging import read_pages
+from ansible_collections.logpoint.siem.plugins.module_utils._transport import HttpTransport
 from ansible_collections.logpoint.siem.plugins.module_utils.api.audit import checked_text
-from ansible_collections.logpoint.siem.plugins.module_utils.client import HttpTransport
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import (
     ApiError, AuthenticationError, ConfigError, NotFoundError, RateLimitError, ResponseFormatError, as_logpoint_error)
 
 REST_PREFIX = "/santaba/rest"
 ACCESS_LOGS = "/setting/accesslogs"
 PAGE_SIZE = 1000
-WORKERS = 4
 AUTH_ADVICE = ("Check lm_access_id and lm_access_key (LMv1) or lm_bearer_token, and that the API token may read "
                "audit logs; an LMv1 signature is also refused when this machine's clock is more than 30 minutes off.")
 # entry field -> the access-log property it comes from
@@ -153,10 +153,6 @@ class LogicMonitorClient:
                    bearer_token=options.get("lm_bearer_token"), validate_certs=options.get("validate_certs", True),
                    ca_path=options.get("ca_path"), timeout=options.get("timeout") or 30, **kwargs)
 
-    @property
-    def request_count(self):
-        return self.transport.request_count
-
     def authorization(self, verb, resource_path, body=""):
         """The Authorization header: the bearer token when given, else a fresh LMv1 signature."""
         if self.bearer_token:
@@ -214,25 +210,10 @@ def logicmonitor_audit(client, *, window, user=None, keyword=None, action=None, 
 
 
 def _all_items(client, params, limit):
-    size = min(PAGE_SIZE, limit) if limit else PAGE_SIZE
-    first = client.get(ACCESS_LOGS, dict(params, size=size, offset=0))
-    items = list(first.get("items") or [])
-    total = first.get("total")
-    if isinstance(total, int) and total >= 0:
-        wanted = min(total, limit) if limit else total
-        offsets = list(range(size, wanted, size))
-        if offsets:
-            with ThreadPoolExecutor(max_workers=min(WORKERS, len(offsets))) as pool:
-                pages = pool.map(lambda offset: client.get(ACCESS_LOGS, dict(params, size=size, offset=offset)),
-                                 offsets)
-                for page in pages:
-                    items.extend(page.get("items") or [])
-    else:  # no usable total: read on until a short page
-        page = items
-        while len(page) == size and not (limit and len(items) >= limit):
-            page = client.get(ACCESS_LOGS, dict(params, size=size, offset=len(items))).get("items") or []
-            items.extend(page)
-    return _unique(items)
+    def fetch(offset, size):
+        return client.get(ACCESS_LOGS, dict(params, size=size, offset=offset))
+
+    return _unique(read_pages(fetch, page_size=PAGE_SIZE, rows=lambda page: page.get("items") or [], limit=limit))
 
 
 def _unique(items):

@@ -20,7 +20,7 @@ from ansible_collections.logpoint.siem.plugins.module_utils.api.alert_rules impo
     list_rules,
     write_once,
 )
-from ansible_collections.logpoint.siem.plugins.module_utils.client import id_of
+from ansible_collections.logpoint.siem.plugins.module_utils._response import id_of
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import REDACTED, ConfigError, LogpointError
 from ansible_collections.logpoint.siem.plugins.module_utils.state import (
     differing_keys,

@@ -5,11 +5,7 @@
 
 from __future__ import annotations
 
-import re
-
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError
-
-_OBJECT_ID = re.compile(r"^[0-9a-f]{24}$")
 
 
 def parse_users(body):
@@ -70,7 +66,3 @@ def user_name(client, user_id, users=None):
         if user["id"] == user_id:
             return user["name"]
     return user_id
-
-
-def looks_like_object_id(value):
-    return bool(_OBJECT_ID.match(str(value)))

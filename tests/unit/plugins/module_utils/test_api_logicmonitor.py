@@ -14,7 +14,7 @@ import pytest
 from ansible_collections.logpoint.siem.plugins.module_utils.api.logicmonitor import (
     LogicMonitorClient, access_log_filter, derive_action, lmv1_signature, logicmonitor_audit, logicmonitor_entry,
     parse_lm_body, portal_url)
-from ansible_collections.logpoint.siem.plugins.module_utils.client import RetryPolicy, requested_wait
+from ansible_collections.logpoint.siem.plugins.module_utils._transport import RetryPolicy, requested_wait
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import (
     ApiError, AuthenticationError, ConfigError, NotFoundError, RateLimitError, ResponseFormatError)
 

@@ -10,7 +10,7 @@ import pytest
 
 from ansible_collections.logpoint.siem.plugins.module_utils.api.search import (
     parse_search_result, parse_search_start, run_search, search_request)
-from ansible_collections.logpoint.siem.plugins.module_utils.client import interpret_response
+from ansible_collections.logpoint.siem.plugins.module_utils._response import interpret_response
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import (
     ApiError, AuthenticationError, ResponseFormatError)
 

@@ -9,7 +9,7 @@ import pytest
 
 from ansible_collections.logpoint.siem.plugins.module_utils.api.incidents import (
     BATCH_SIZE, ClassicIncidents, parse_incident)
-from ansible_collections.logpoint.siem.plugins.module_utils.client import interpret_response, rows_of
+from ansible_collections.logpoint.siem.plugins.module_utils._response import interpret_response, rows_of
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError
 from ansible_collections.logpoint.siem.plugins.module_utils.incident_workflow import (
     Selection, choose_api, describe, has_comment, lifecycle_steps, plan_incident, select, time_windows)

@@ -8,7 +8,7 @@ import os
 from ansible_collections.logpoint.siem.plugins.module_utils.api.repos import (
     filter_repos, parse_allowed_repos, parse_searchable_logpoints)
 from ansible_collections.logpoint.siem.plugins.module_utils.api.users import parse_users
-from ansible_collections.logpoint.siem.plugins.module_utils.client import interpret_response
+from ansible_collections.logpoint.siem.plugins.module_utils._response import interpret_response
 
 FIXTURES = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "fixtures", "real-responses"))
 

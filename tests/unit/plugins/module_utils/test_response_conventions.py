@@ -8,7 +8,7 @@ import json
 import pytest
 
 from ansible_collections.logpoint.siem.plugins.module_utils import errors
-from ansible_collections.logpoint.siem.plugins.module_utils.client import id_of, interpret_response, rows_of
+from ansible_collections.logpoint.siem.plugins.module_utils._response import id_of, interpret_response, rows_of
 
 HTML_502 = "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
 

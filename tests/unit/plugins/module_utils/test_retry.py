@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.logpoint.siem.plugins.module_utils.client import RetryPolicy, parse_retry_after
+from ansible_collections.logpoint.siem.plugins.module_utils._transport import RetryPolicy, parse_retry_after
 
 POLICY = RetryPolicy(attempts=4, backoff=0.5, max_backoff=8, max_retry_after=60)
 

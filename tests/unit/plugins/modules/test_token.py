@@ -46,8 +46,10 @@ def test_garbage_lifetime_names_the_option():
 def test_run_returns_a_token_that_verifies_and_its_claims():
     params = {"username": "admin", "secret_key": KEY, "scopes": ["alertrules:read", "search:read"],
               "expires_in": "30m", "expires_at": None}
-    token, result = token_module.run(params, NOW, warn=None)
+    changed, result, diff = token_module.run(params, None, False, None, now=NOW)
+    token = result.pop("token")
     claims = jwt.decode(token, KEY, algorithms=["HS256"], options={"verify_exp": False, "verify_iat": False})
+    assert changed is False and diff is None
     assert claims == result["claims"]
     assert claims["scope"] == "alertrules:read search:read" and claims["iss"] == "self-signed"
     assert result["expires_in"] == 1800 and result["expires_at"] == "2026-11-23T10:30:00Z"
@@ -56,4 +58,5 @@ def test_run_returns_a_token_that_verifies_and_its_claims():
 
 def test_run_needs_credentials():
     with pytest.raises(ConfigError, match="username and secret_key"):
-        token_module.run({"scopes": ["search:read"], "expires_in": None, "expires_at": None}, NOW, None)
+        token_module.run({"scopes": ["search:read"], "expires_in": None, "expires_at": None}, None, False, None,
+                         now=NOW)

@@ -1,0 +1,245 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the logpoint.siem collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""HTTP transport: the ``requests.Session`` with TLS settings, timeouts and bounded retries.
+
+``HttpTransport.send`` returns ``(status, text, headers)`` of the reply to read, or raises the typed
+error of a request that could not be completed (connection, TLS, timeout, retries used up), with
+advice on what to check. ``RetryPolicy`` decides which failures are retried and how long to wait.
+Both the Logpoint client and the LogicMonitor client send through it. Nothing here knows about
+Logpoint's authentication or about Ansible.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import os
+import re
+import time
+import traceback
+
+try:
+    import requests
+    import urllib3
+except ImportError:  # reported by the module or plugin with missing_required_lib
+    requests = None
+    urllib3 = None
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+else:
+    REQUESTS_IMPORT_ERROR = None
+
+from ansible_collections.logpoint.siem.plugins.module_utils._response import interpret_response
+from ansible_collections.logpoint.siem.plugins.module_utils.errors import (
+    ConfigError,
+    LogpointError,
+    MissingLibraryError,
+    RateLimitError,
+    ResponseFormatError,
+    ServerUnavailableError,
+    TransportError,
+    UncertainWriteError,
+)
+
+USER_AGENT = "ansible-collection-logpoint.siem"
+
+
+def require_requests():
+    """Raise MissingLibraryError when the requests library is not installed."""
+    if REQUESTS_IMPORT_ERROR:
+        raise MissingLibraryError("requests", REQUESTS_IMPORT_ERROR)
+
+
+class RetryPolicy:
+    """Which failures are retried, how often, and how long to wait.
+
+    Reads are retried after transport errors, 502/503/504 and unreadable bodies; every request after
+    429 (the server did not process it) and after a refused connection (nothing was sent). A write
+    whose reply was lost is never replayed: the caller re-reads and converges instead.
+    """
+
+    RETRY_STATUSES = (502, 503, 504)
+
+    def __init__(self, attempts=4, backoff=0.5, max_backoff=8.0, max_retry_after=60.0, sleep=time.sleep):
+        self.attempts = attempts
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.max_retry_after = max_retry_after
+        self.sleep = sleep
+
+    def backoff_delay(self, attempt):
+        """Exponential backoff after the ``attempt``-th failure (1-based)."""
+        return min(self.max_backoff, self.backoff * (2 ** (attempt - 1)))
+
+    def delay(self, attempt, *, read, status=None, retry_after=None, failure=None):
+        """Seconds to wait before another attempt, or None to give up.
+
+        ``failure`` is one of ``"connect"`` (nothing was sent), ``"transport"`` (sent, reply lost or
+        timed out), ``"body"`` (reply unreadable) for failures without a status.
+        """
+        if attempt >= self.attempts:
+            return None
+        if status == 429:
+            if retry_after is None:
+                return self.backoff_delay(attempt)
+            return min(max(float(retry_after), 0.0), self.max_retry_after)
+        if failure == "connect":
+            return self.backoff_delay(attempt)
+        if not read:
+            return None
+        if status in self.RETRY_STATUSES or failure in ("transport", "body"):
+            return self.backoff_delay(attempt)
+        return None
+
+
+def parse_retry_after(value, now=None):
+    """``Retry-After`` as seconds: either a number of seconds or an HTTP date."""
+    if value is None:
+        return None
+    value = str(value).strip()
+    if re.match(r"^\d+(\.\d+)?$", value):
+        return float(value)
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    now = time.time() if now is None else now
+    return max(0.0, moment.timestamp() - now)
+
+
+def requested_wait(headers):
+    """Seconds a refusal asks the client to wait: ``Retry-After``, else the rate-limit window that
+    LogicMonitor announces in ``X-Rate-Limit-Window`` (waiting it out always clears the limit)."""
+    wait = parse_retry_after(headers.get("Retry-After"))
+    return wait if wait is not None else parse_retry_after(headers.get("X-Rate-Limit-Window"))
+
+
+class _Attempt:
+    """What one try of a request gave: a reply to hand back (``final``), or a failure to retry or report."""
+
+    def __init__(self, *, status=None, text="", headers=None, retry_after=None, failure=None, error=None,
+                 final=False):
+        self.status = status
+        self.text = text
+        self.headers = headers if headers is not None else {}
+        self.retry_after = retry_after
+        self.failure = failure
+        self.error = error
+        self.final = final
+
+
+class HttpTransport:
+    """A ``requests.Session`` with TLS settings, timeouts and the retry policy."""
+
+    def __init__(self, *, validate_certs=True, ca_path=None, timeout=30, retry=None, secrets=None):
+        require_requests()
+        if ca_path and not os.path.isfile(ca_path):
+            raise ConfigError("ca_path: %s is not a file; give the PEM file of the CA that signed the server's "
+                              "certificate" % ca_path)
+        self.session = requests.Session()  # trust_env: proxies and NO_PROXY come from the environment
+        self.session.headers["User-Agent"] = USER_AGENT
+        # Passed on every request: requests lets REQUESTS_CA_BUNDLE override a session-level verify.
+        self.verify = ca_path if (validate_certs and ca_path) else bool(validate_certs)
+        self.validate_certs = validate_certs
+        self.ca_path = ca_path
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self.secrets = secrets if secrets is not None else set()
+        if not validate_certs:
+            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+
+    def send(self, method, url, *, read, path, headers=None, **kwargs):
+        """Send with retries; return ``(status, text, headers)`` or raise a typed error."""
+        attempt = 0
+        while True:
+            attempt += 1
+            outcome = self._attempt(method, url, read, path, headers, kwargs)
+            if outcome.final:
+                return outcome.status, outcome.text, outcome.headers
+            wait = self.retry.delay(attempt, read=read, status=outcome.status, retry_after=outcome.retry_after,
+                                    failure=outcome.failure)
+            if wait is None:
+                self._give_up(method, path, attempt, read, outcome)
+            self.retry.sleep(wait)
+
+    def _attempt(self, method, url, read, path, headers, kwargs):
+        try:
+            response = self.session.request(method, url, headers=headers, timeout=self.timeout, verify=self.verify,
+                                            **kwargs)
+            text = response.text
+        except requests.exceptions.SSLError as exc:
+            raise self._tls_error(exc, method, path)
+        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
+                requests.exceptions.ChunkedEncodingError) as exc:
+            return _Attempt(failure="connect" if _connect_failure(exc) else "transport", error=exc)
+        status = response.status_code
+        retry_after = requested_wait(response.headers)
+        if status == 429 or status in RetryPolicy.RETRY_STATUSES:
+            return _Attempt(status=status, text=text, headers=response.headers, retry_after=retry_after)
+        if 200 <= status < 300 and read and text.strip() and not _parses(text):
+            return _Attempt(status=status, text=text, headers=response.headers, retry_after=retry_after,
+                            failure="body")
+        return _Attempt(status=status, text=text, headers=response.headers, final=True)
+
+    def _give_up(self, method, path, attempts, read, outcome):
+        tried = " after %d attempts" % attempts if attempts > 1 else ""
+        if outcome.failure in ("connect", "transport"):
+            detail = _exception_text(outcome.error)
+            if outcome.failure == "transport" and not read:
+                raise UncertainWriteError("the connection failed before the reply arrived (%s)" % detail,
+                                          method=method, path=path)
+            raise TransportError("request failed%s: %s" % (tried, detail), method=method, path=path,
+                                 advice="Check url, the network path and proxy settings (HTTPS_PROXY, NO_PROXY).")
+        if outcome.failure == "body":
+            raise ResponseFormatError("the reply was not valid JSON%s (%d bytes, cut short?)"
+                                      % (tried, len(outcome.text)), method=method, path=path)
+        retry_after = outcome.retry_after
+        try:
+            interpret_response(outcome.status, outcome.text, outcome.headers.get("Content-Type", ""))
+        except RateLimitError as exc:
+            exc.retry_after = retry_after
+            exc.message = "%s%s" % (exc.message, tried) + (
+                "; the server asked to wait %ds" % retry_after if retry_after is not None else "")
+            raise exc
+        except LogpointError as exc:
+            exc.message = "%s%s" % (exc.message, tried)
+            raise
+        raise ServerUnavailableError("HTTP %d%s" % (outcome.status, tried), status=outcome.status)
+
+    def _tls_error(self, exc, method, path):
+        detail = _exception_text(exc)
+        if "CERTIFICATE_VERIFY_FAILED" in detail or "certificate verify failed" in detail.lower():
+            advice = ("Set ca_path (or LOGPOINT_CA_PATH) to the PEM file of the CA that signed the Logpoint's "
+                      "certificate. validate_certs: false would turn verification off and expose the secret key "
+                      "to anyone in between.")
+            if self.ca_path:
+                advice = "The certificate was not signed by the CA in ca_path %s; check that it is the right CA file." \
+                    % self.ca_path
+            return TransportError("TLS certificate verification failed: %s" % detail, method=method, path=path,
+                                  advice=advice)
+        return TransportError("TLS error: %s" % detail, method=method, path=path)
+
+
+def _connect_failure(exc):
+    """True when the request never left this machine (safe to retry, even a write)."""
+    reason = getattr(exc, "args", [None])[0]
+    reason = getattr(reason, "reason", reason)
+    return isinstance(exc, requests.exceptions.ConnectTimeout) or isinstance(
+        reason, (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError))
+
+
+def _parses(text):
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _exception_text(exc):
+    """A short reason from a requests exception, without the URL's query string."""
+    text = str(exc)
+    match = re.search(r"\(Caused by (\w+)\((?:<[^>]*>,\s*)?'?(.*?)'?\)\)", text)
+    if match:
+        return "%s: %s" % (match.group(1), match.group(2))
+    return text.split("(Caused by", maxsplit=1)[0].strip() or exc.__class__.__name__

@@ -1,0 +1,41 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the logpoint.siem collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The lookup template: the one place where lookup options become a client and errors become ``AnsibleLookupError``.
+
+Each lookup defines ``run(options, client) -> data`` (pure: no plugin object in there) and its
+``LookupModule.run`` calls ``run_lookup(self, variables, kwargs, run, name=...)``, the lookups' twin
+of ``module_utils.module.run_module``.
+"""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleError, AnsibleLookupError
+from ansible.module_utils.basic import missing_required_lib
+from ansible.utils.display import Display
+from ansible.utils.unsafe_proxy import wrap_var
+
+from ansible_collections.logpoint.siem.plugins.module_utils.client import LogpointClient
+from ansible_collections.logpoint.siem.plugins.module_utils.errors import MissingLibraryError, as_logpoint_error
+from ansible_collections.logpoint.siem.plugins.module_utils.options import check_credentials, secret_values
+
+display = Display()
+
+
+def run_lookup(plugin, variables, direct, run, *, name, connect=LogpointClient.from_options):
+    """Read the plugin's options, build the client, call ``run``, return its data marked unsafe.
+
+    ``connect(options, warn=...)`` builds the client ``run`` receives (by default the Logpoint
+    client). A missing library and every ``LogpointError`` become one ``AnsibleLookupError`` naming
+    the lookup (``name``).
+    """
+    plugin.set_options(var_options=variables, direct=direct)
+    options = plugin.get_options()
+    try:
+        client = connect(options, warn=display.warning)
+        data = run(options, client)
+    except MissingLibraryError as exc:
+        raise AnsibleLookupError(missing_required_lib(exc.library))
+    except LogpointError as exc:
+        raise AnsibleLookupError("%s: %s" % (name, exc))
+    return wrap_var(data)
