@@ -26,16 +26,19 @@ def run_lookup(plugin, variables, direct, run, *, name, connect=LogpointClient.f
     """Read the plugin's options, build the client, call ``run``, return its data marked unsafe.
 
     ``connect(options, warn=...)`` builds the client ``run`` receives (by default the Logpoint
-    client). A missing library and every ``LogpointError`` become one ``AnsibleLookupError`` naming
-    the lookup (``name``).
+    client). Credentials are checked as for modules. A missing library and every other failure, whatever
+    its type, become one ``AnsibleLookupError`` naming the lookup (``name``), scrubbed of every secret.
     """
     plugin.set_options(var_options=variables, direct=direct)
     options = plugin.get_options()
     try:
+        check_credentials(options)
         client = connect(options, warn=display.warning)
         data = run(options, client)
     except MissingLibraryError as exc:
         raise AnsibleLookupError(missing_required_lib(exc.library))
-    except LogpointError as exc:
-        raise AnsibleLookupError("%s: %s" % (name, exc))
+    except AnsibleError:
+        raise
+    except Exception as exc:  # pylint: disable=broad-except  # any error, scrubbed of every secret
+        raise AnsibleLookupError("%s: %s" % (name, as_logpoint_error(exc, secret_values(options))))
     return wrap_var(data)
