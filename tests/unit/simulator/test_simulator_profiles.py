@@ -1,0 +1,211 @@
+"""The open questions of logpoint-api.md §19 as settings, and the default and strict profiles.
+
+Each setting is proven in its default answer and each alternative over a real HTTPS simulator
+(the module's `api` fixture, default profile, reset before every test); `strict_api` talks to a
+simulator started with `profile="strict"`, which must keep that profile over resets.
+"""
+
+import pytest
+from logpoint_simulator import serve_in_thread
+from logpoint_simulator.app import create_app
+from logpoint_simulator.profiles import OPEN_QUESTIONS, PROFILES
+from logpoint_simulator.state import DEFAULT_SETTINGS
+from simtools import SimClient
+from test_alert_rules import RULE, create, get, post, rule
+
+STRICT = DEFAULT_SETTINGS | PROFILES["strict"]
+
+
+@pytest.fixture(scope="module")
+def strict_simulator(tmp_path_factory):
+    running = serve_in_thread(port=0, ca_path=tmp_path_factory.mktemp("strict") / "ca.pem", profile="strict")
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def strict_api(strict_simulator):
+    client = SimClient(strict_simulator)
+    client.control("POST", "reset")
+    yield client
+    client.close()
+
+
+def settings(api, **changes):
+    return api.control("POST", "settings", json=changes)
+
+
+# --- profiles -----------------------------------------------------------------------------------
+
+def test_every_open_question_has_a_default_a_different_strict_answer_and_both_validate():
+    for name, (default, strict, _allowed) in OPEN_QUESTIONS.items():
+        assert DEFAULT_SETTINGS[name] == default and PROFILES["strict"][name] == strict != default
+    assert create_app(profile="strict").test_client().get("/_simulator/settings").get_json() == STRICT
+
+
+def test_the_default_profile_is_the_default_settings(api):
+    assert api.control("GET", "profile") == {"profile": "default", "profiles": ["default", "strict"],
+                                             "settings": DEFAULT_SETTINGS}
+    assert api.control("GET", "settings") == DEFAULT_SETTINGS
+
+
+def test_a_simulator_started_strict_answers_strict_and_resets_to_strict(strict_api):
+    assert strict_api.control("GET", "settings") == STRICT
+    settings(strict_api, alert_rule_owner_field="owner", validation_style="detail")
+    strict_api.control("POST", "reset")
+    assert strict_api.control("GET", "settings") == STRICT
+    assert strict_api.control("GET", "state")["profile"] == "strict"
+
+
+def test_switching_profile_through_the_control_api_keeps_data_and_survives_reset(api):
+    rule_id = create(api)["id"]
+    assert api.control("POST", "profile", json={"profile": "strict"})["settings"] == STRICT
+    assert api.control("GET", "settings") == STRICT
+    assert rule_id in api.control("GET", "state")["alert_rules"]  # data untouched
+    api.control("POST", "reset")
+    assert api.control("GET", "profile")["profile"] == "strict"
+    assert api.control("GET", "settings") == STRICT
+    api.control("POST", "profile", json={"profile": "default"})
+    api.control("POST", "reset")
+    assert api.control("GET", "settings") == DEFAULT_SETTINGS
+
+
+@pytest.mark.parametrize("body", [{"profile": "lenient"}, {"profile": 1}, {}, ["strict"]])
+def test_an_unknown_profile_is_400_and_changes_nothing(api, body):
+    response = api.post("/_simulator/profile", json=body)
+    assert response.status_code == 400 and "profile" in response.json()["error"]
+    assert api.control("GET", "profile")["profile"] == "default"
+
+
+def test_start_up_settings_go_on_top_of_the_profile_and_survive_reset_and_switches():
+    client = create_app(profile="strict", settings={"alert_rule_owner_field": "owner"}).test_client()
+    expected = STRICT | {"alert_rule_owner_field": "owner"}
+    assert client.get("/_simulator/settings").get_json() == expected
+    client.post("/_simulator/settings", json={"alert_rule_owner_field": "user"})
+    client.post("/_simulator/reset")
+    assert client.get("/_simulator/settings").get_json() == expected
+    client.post("/_simulator/profile", json={"profile": "default"})
+    assert client.get("/_simulator/settings").get_json() == DEFAULT_SETTINGS | {"alert_rule_owner_field": "owner"}
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"profile": "lenient"}, "unknown profile 'lenient'"),
+    ({"settings": {"alert_rule_owner_field": "owner_id"}}, "alert_rule_owner_field must be one of owner, user"),
+    ({"settings": {"no_such": 1}}, "unknown setting 'no_such'"),
+])
+def test_bad_profiles_and_start_up_settings_are_refused(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        create_app(**kwargs)
+    with pytest.raises(ValueError, match=message):
+        serve_in_thread(tls=False, **kwargs)
+
+
+@pytest.mark.parametrize("key,value,message", [
+    ("alert_rule_created_active", "no", "must be true or false"),
+    ("alert_rule_list_rows", "everything", "must be one of full, summary"),
+    ("alert_rule_timerange", True, "must be one of single_unit, per_unit"),
+])
+def test_open_question_settings_are_validated(api, key, value, message):
+    response = api.post("/_simulator/settings", json={key: value})
+    assert response.status_code == 400 and message in response.json()["error"]
+    assert api.control("GET", "settings") == DEFAULT_SETTINGS
+
+
+# --- §19.1-3, 10: alert rules ---------------------------------------------------------------------
+
+def stored(api, rule_id):
+    return api.control("GET", "state")["alert_rules"][rule_id]
+
+
+def test_new_rules_are_active_by_default_and_inactive_when_set(api):
+    assert stored(api, create(api)["id"])["active"] is True
+    settings(api, alert_rule_created_active=False)
+    inactive = create(api, rule(name="Second brute force rule"))["id"]
+    assert get(api, "/AlertRules/read_api", id=inactive).json()["data"]["active"] is False
+    assert [row["active"] for row in get(api, "/AlertRules/lists_api").json()["rows"]] == [True, False]
+
+
+def test_strict_rules_are_created_inactive(strict_api):
+    assert stored(strict_api, create(strict_api)["id"])["active"] is False
+
+
+def test_list_rows_carry_the_model_with_return_all_data_by_default(api):
+    create(api)
+    summary = get(api, "/AlertRules/lists_api").json()["rows"][0]
+    assert set(summary) == {"id", "name", "description", "risk", "active", "owner"}
+    full = get(api, "/AlertRules/lists_api", return_all_data="true").json()["rows"][0]
+    assert full["search_params"]["repos"] == RULE["search_params"]["repos"] and full["owner"] == "admin"
+
+
+@pytest.mark.parametrize("all_data", [None, "false", "true"])
+def test_summary_list_rows_never_carry_the_model_which_only_read_api_returns(api, all_data):
+    rule_id = create(api)["id"]
+    settings(api, alert_rule_list_rows="summary")
+    params = {} if all_data is None else {"return_all_data": all_data}
+    rows = get(api, "/AlertRules/lists_api", **params).json()["rows"]
+    assert rows == [{"id": rule_id, "name": RULE["name"], "active": True, "owner": "admin"}]
+    data = get(api, "/AlertRules/read_api", id=rule_id).json()["data"]
+    assert data["search_params"]["query"] == RULE["search_params"]["query"]
+
+
+def test_the_owner_field_can_be_named_user_in_rows_and_reads(api):
+    rule_id = create(api)["id"]
+    settings(api, alert_rule_owner_field="user")
+    for params in ({}, {"return_all_data": "true"}):
+        row = get(api, "/AlertRules/lists_api", **params).json()["rows"][0]
+        assert row["user"] == "admin" and "owner" not in row
+    data = get(api, "/AlertRules/read_api", id=rule_id).json()["data"]
+    assert data["user"] == "admin" and "owner" not in data
+    assert list(data).index("user") == list(stored(api, rule_id)).index("owner")
+
+
+def test_strict_list_rows_are_summaries_with_user(strict_api):
+    rule_id = create(strict_api)["id"]
+    rows = get(strict_api, "/AlertRules/lists_api", return_all_data="true").json()["rows"]
+    assert rows == [{"id": rule_id, "name": RULE["name"], "active": False, "user": "admin"}]
+    data = get(strict_api, "/AlertRules/read_api", id=rule_id).json()["data"]
+    assert data["user"] == "admin" and "owner" not in data and "taxonomy" in data
+
+
+def test_single_unit_time_ranges_take_any_count_up_to_30_days_but_one_unit(api):
+    assert create(api, rule(**{"search_params.timerange_hour": None, "search_params.timerange_minute": 90}))
+    two_units = post(api, "/AlertRules/create_api", rule(**{"search_params.timerange_minute": 30}))
+    assert two_units.status_code == 422
+    assert "exactly one" in two_units.json()["validationErrors"]["search_params"]["timerange"]
+
+
+@pytest.mark.parametrize("changes,field,text", [
+    ({"search_params.timerange_hour": None, "search_params.timerange_minute": 90}, "timerange_minute",
+     "at most 59"),
+    ({"search_params.timerange_hour": 721}, "timerange_hour", "at most 720"),
+    ({"search_params.timerange_hour": None, "search_params.timerange_day": 31}, "timerange_day", "at most 30"),
+    ({"search_params.timerange_hour": 1, "search_params.timerange_day": 30}, "timerange",
+     "between 1 minute and 30 days"),
+    ({"search_params.timerange_hour": None}, "timerange", "at least one"),
+])
+def test_per_unit_time_ranges_are_limited_per_unit(api, changes, field, text):
+    settings(api, alert_rule_timerange="per_unit")
+    response = post(api, "/AlertRules/create_api", rule(name="Per unit limited rule", **changes))
+    assert response.status_code == 422
+    assert text in response.json()["validationErrors"]["search_params"][field]
+    assert api.control("GET", "state")["alert_rules"] == {}
+
+
+def test_per_unit_time_ranges_may_combine_units(api):
+    settings(api, alert_rule_timerange="per_unit")
+    body = rule(**{"search_params.timerange_minute": 30, "search_params.search_interval_minute": 15})
+    params = stored(api, create(api, body)["id"])["search_params"]
+    assert (params["timerange_hour"], params["timerange_minute"]) == (1, 30)
+    divides = post(api, "/AlertRules/create_api", rule(name="Ninety minutes by ten", **{
+        "search_params.timerange_minute": 30, "search_params.search_interval_minute": 20}))
+    assert "divide the time range (90 minutes)" in divides.json()["validationErrors"]["search_params"][
+        "search_interval_minute"]
+
+
+def test_strict_time_range_refusals_follow_the_validation_style(strict_api):
+    settings(strict_api, validation_style="success_false")
+    body = rule(**{"search_params.timerange_hour": None, "search_params.timerange_minute": 90})
+    response = post(strict_api, "/AlertRules/create_api", body)
+    assert response.status_code == 200 and response.json()["success"] is False
+    assert response.json()["validationErrors"]["search_params"]["timerange_minute"] == (
+        "must be an integer of at least 1 and at most 59")
