@@ -20,6 +20,10 @@ OPEN_QUESTIONS = {
     "alert_rule_list_rows": ("full", "summary", ("full", "summary")),
     # §19.3: the name of the owner field of rule rows and reads.
     "alert_rule_owner_field": ("owner", "user", ("owner", "user")),
+    # §19.4: notification read_api for a rule without a notification of that type.
+    "notification_missing": ("empty", "success_false", ("empty", "success_false", "404")),
+    # §19.5: HTTP-auth secrets in notification read_api.
+    "notification_secrets": ("echo", "mask", ("echo", "mask", "omit")),
     # §19.10: alert-rule time-range units.
     "alert_rule_timerange": ("single_unit", "per_unit", ("single_unit", "per_unit")),
 }

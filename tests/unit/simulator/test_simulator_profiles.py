@@ -12,6 +12,7 @@ from logpoint_simulator.profiles import OPEN_QUESTIONS, PROFILES
 from logpoint_simulator.state import DEFAULT_SETTINGS
 from simtools import SimClient
 from test_alert_rules import RULE, create, get, post, rule
+from test_alert_rules_notifications import EMAIL, HTTP, http_body
 
 STRICT = DEFAULT_SETTINGS | PROFILES["strict"]
 
@@ -104,6 +105,8 @@ def test_bad_profiles_and_start_up_settings_are_refused(kwargs, message):
     ("alert_rule_created_active", "no", "must be true or false"),
     ("alert_rule_list_rows", "everything", "must be one of full, summary"),
     ("alert_rule_timerange", True, "must be one of single_unit, per_unit"),
+    ("notification_missing", 404, "must be one of empty, success_false, 404"),
+    ("notification_secrets", None, "must be one of echo, mask, omit"),
 ])
 def test_open_question_settings_are_validated(api, key, value, message):
     response = api.post("/_simulator/settings", json={key: value})
@@ -209,3 +212,57 @@ def test_strict_time_range_refusals_follow_the_validation_style(strict_api):
     assert response.status_code == 200 and response.json()["success"] is False
     assert response.json()["validationErrors"]["search_params"]["timerange_minute"] == (
         "must be an integer of at least 1 and at most 59")
+
+
+# --- §19.4-5: notification reads ----------------------------------------------------------------
+
+@pytest.mark.parametrize("style,status,body", [
+    ("empty", 200, {"success": True, "data": {}, "message": "email notification"}),
+    ("success_false", 200, {"success": False, "message": "No email notification for alert rule {id}"}),
+    ("404", 404, {"success": False, "message": "No email notification for alert rule {id}"}),
+])
+def test_reading_a_notification_a_rule_does_not_have(api, style, status, body):
+    rule_id = create(api)["id"]
+    if style != "empty":
+        settings(api, notification_missing=style)
+    response = get(api, f"{EMAIL}/read_api", id=rule_id)
+    expected = {key: value.format(id=rule_id) if isinstance(value, str) else value for key, value in body.items()}
+    assert (response.status_code, response.json()) == (status, expected)
+
+
+def test_strict_notification_reads_of_a_missing_notification_are_success_false(strict_api):
+    rule_id = create(strict_api)["id"]
+    for path in (EMAIL, HTTP):
+        response = get(strict_api, f"{path}/read_api", id=rule_id)
+        assert response.status_code == 200 and response.json()["success"] is False
+
+
+HEADERS = {
+    "api_token": ({"auth_type": "api_token", "auth_key": "X-Api-Key", "auth_value": "token-1"}, "auth_value"),
+    "basic_auth": ({"auth_type": "basic_auth", "auth_key": "svc", "auth_pass": "pass-1"}, "auth_pass"),
+    "bearer_token": ({"auth_type": "bearer_token", "auth_key": "bearer-1"}, "auth_key"),
+}
+
+
+def read_header(api, header, name=RULE["name"]):
+    rule_id = create(api, rule(name=name))["id"]
+    assert post(api, f"{HTTP}/create_api", http_body(rule_id, http_header=header)).json()["success"] is True
+    return get(api, f"{HTTP}/read_api", id=rule_id).json()["data"]["http_header"]
+
+
+@pytest.mark.parametrize("auth_type", HEADERS)
+@pytest.mark.parametrize("style", ["echo", "mask", "omit"])
+def test_notification_secrets_are_echoed_masked_or_omitted(api, auth_type, style):
+    header, secret = HEADERS[auth_type]
+    settings(api, notification_secrets=style)
+    expected = {"echo": header, "mask": header | {secret: "********"},
+                "omit": {key: value for key, value in header.items() if key != secret}}[style]
+    assert read_header(api, header) == expected
+    stored = api.control("GET", "state")["notifications"]
+    assert [kinds["http"]["http_header"] for kinds in stored.values()] == [header]  # stored as sent
+
+
+def test_strict_notification_secrets_are_masked(strict_api):
+    header, _secret = HEADERS["basic_auth"]
+    assert read_header(strict_api, header) == header | {"auth_pass": "********"}
+    assert read_header(strict_api, {"auth_type": "None"}, name="Rule without auth") == {"auth_type": "None"}
