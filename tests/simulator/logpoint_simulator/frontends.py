@@ -72,7 +72,7 @@ def director_bearer(view):
         if _bearer_token() != seed.DIRECTOR_TOKEN:
             return flask.jsonify({"status": "Failed", "message": "Invalid or expired token"}), 401
         pool, lp = kwargs.pop("pool", None), kwargs.pop("lp", None)
-        if pool != seed.DIRECTOR_POOL:
+        if pool not in _accepted_pools():
             return flask.jsonify({"status": "Failed", "message": f"Unknown pool {pool!r}"}), 404
         if lp != seed.DIRECTOR_LOGPOINT:
             return flask.jsonify({"status": "Failed", "message": f"Unknown Logpoint {lp!r} in pool"}), 404
@@ -80,6 +80,13 @@ def director_bearer(view):
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def _accepted_pools():
+    """The dashed pool UUID; also its 32-hex form when the server names its pool so (director_pool_id)."""
+    if current_state().settings["director_pool_id"] == "hex32":
+        return (seed.DIRECTOR_POOL, seed.DIRECTOR_POOL_HEX)
+    return (seed.DIRECTOR_POOL,)
 
 
 def _bearer_token():

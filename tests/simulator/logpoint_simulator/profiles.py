@@ -24,6 +24,13 @@ OPEN_QUESTIONS = {
     "notification_missing": ("empty", "success_false", ("empty", "success_false", "404")),
     # §19.5: HTTP-auth secrets in notification read_api.
     "notification_secrets": ("echo", "mask", ("echo", "mask", "omit")),
+    # §19.6: what /incident_states selects with ts_from/ts_to.
+    "incident_states_window": ("detected", "modified", ("detected", "modified")),
+    # §19.7: Director IncidentData rows, fetch results key, pool id form, message texts.
+    "director_incident_data": ("flat", "grouped", ("flat", "flat_text", "grouped")),
+    "director_fetch_key": ("result", "rows", ("result", "rows")),
+    "director_pool_id": ("uuid", "hex32", ("uuid", "hex32")),
+    "director_messages": ("simulator", "record", ("simulator", "record")),
     # §19.10: alert-rule time-range units.
     "alert_rule_timerange": ("single_unit", "per_unit", ("single_unit", "per_unit")),
 }

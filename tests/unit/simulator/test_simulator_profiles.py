@@ -5,14 +5,18 @@ Each setting is proven in its default answer and each alternative over a real HT
 simulator started with `profile="strict"`, which must keep that profile over resets.
 """
 
+import re
+import time
+
 import pytest
-from logpoint_simulator import serve_in_thread
+from logpoint_simulator import seed, serve_in_thread
 from logpoint_simulator.app import create_app
 from logpoint_simulator.profiles import OPEN_QUESTIONS, PROFILES
 from logpoint_simulator.state import DEFAULT_SETTINGS
-from simtools import SimClient
+from simtools import ADMIN_CREDENTIALS, DIRECTOR_AUTH, DIRECTOR_BASE, SimClient
 from test_alert_rules import RULE, create, get, post, rule
 from test_alert_rules_notifications import EMAIL, HTTP, http_body
+from test_director import INCIDENTS, finish, submit
 
 STRICT = DEFAULT_SETTINGS | PROFILES["strict"]
 
@@ -107,6 +111,11 @@ def test_bad_profiles_and_start_up_settings_are_refused(kwargs, message):
     ("alert_rule_timerange", True, "must be one of single_unit, per_unit"),
     ("notification_missing", 404, "must be one of empty, success_false, 404"),
     ("notification_secrets", None, "must be one of echo, mask, omit"),
+    ("incident_states_window", "changed", "must be one of detected, modified"),
+    ("director_incident_data", "nested", "must be one of flat, flat_text, grouped"),
+    ("director_fetch_key", "data", "must be one of result, rows"),
+    ("director_pool_id", "hex", "must be one of uuid, hex32"),
+    ("director_messages", "real", "must be one of simulator, record"),
 ])
 def test_open_question_settings_are_validated(api, key, value, message):
     response = api.post("/_simulator/settings", json={key: value})
@@ -266,3 +275,135 @@ def test_strict_notification_secrets_are_masked(strict_api):
     header, _secret = HEADERS["basic_auth"]
     assert read_header(strict_api, header) == header | {"auth_pass": "********"}
     assert read_header(strict_api, {"auth_type": "None"}, name="Rule without auth") == {"auth_type": "None"}
+
+
+# --- §19.6: /incident_states window ---------------------------------------------------------------
+
+OLD_CLOSED = "65b000000000000000000012"  # detected twelve days ago, commented two hours after
+RESOLVED = "65b000000000000000000004"  # detected 20 hours ago, commented 18 hours ago
+
+
+def incident_states(api, ts_from, ts_to):
+    body = {**ADMIN_CREDENTIALS, "requestData": {"version": "0.1", "ts_from": ts_from, "ts_to": ts_to}}
+    answer = api.get("/incident_states", json=body).json()
+    assert answer["success"] is True
+    return sorted(state["id"] for state in answer["states"])
+
+
+def comment_now(api, incident_id):
+    body = {**ADMIN_CREDENTIALS, "requestData": {"version": "0.1", "states": [
+        {"_id": incident_id, "comments": ["looked again"]}]}}
+    assert api.post("/add_incident_comment", json=body).json()["success"] is True
+
+
+def around(moment, slack=600):
+    return int(moment) - slack, int(moment) + slack
+
+
+def test_incident_states_select_by_detection_by_default(api):
+    now = time.time()
+    comment_now(api, OLD_CLOSED)
+    assert OLD_CLOSED not in incident_states(api, *around(now))
+    assert OLD_CLOSED in incident_states(api, *around(now - 12 * 86400))
+    assert RESOLVED in incident_states(api, *around(now - 20 * 3600))
+    assert RESOLVED not in incident_states(api, *around(now - 18 * 3600))
+
+
+def test_incident_states_select_by_last_change_when_modified(api):
+    settings(api, incident_states_window="modified")
+    now = time.time()
+    assert OLD_CLOSED in incident_states(api, *around(now - 12 * 86400 + 2 * 3600))  # its comment
+    assert OLD_CLOSED not in incident_states(api, *around(now - 12 * 86400))
+    assert RESOLVED in incident_states(api, *around(now - 18 * 3600))
+    assert RESOLVED not in incident_states(api, *around(now - 20 * 3600))
+    assert incident_states(api, *around(now)) == []
+    comment_now(api, OLD_CLOSED)
+    assert incident_states(api, *around(now)) == [OLD_CLOSED]
+
+
+def test_strict_incident_states_select_by_last_change(strict_api):
+    comment_now(strict_api, OLD_CLOSED)
+    assert incident_states(strict_api, *around(time.time())) == [OLD_CLOSED]
+
+
+# --- §19.7: Director ------------------------------------------------------------------------------
+
+DATA_INCIDENT = "65b000000000000000000001"  # two log rows
+TEXT_TIME = re.compile(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d$")
+
+
+def incident_data(api, base=INCIDENTS):
+    assert finish(api, submit(api, f"/{DATA_INCIDENT}/fetchIncidentData", {}))["success"] is True
+    response = api.get(f"{base}/IncidentData/{DATA_INCIDENT}", headers=DIRECTOR_AUTH)
+    assert response.status_code == 200
+    return response.json()
+
+
+def stored_rows(api):
+    return api.control("GET", "state")["incidents"][DATA_INCIDENT]["rows"]
+
+
+def test_incident_data_rows_are_flat_as_stored_by_default(api):
+    rows = incident_data(api)
+    assert rows == stored_rows(api) and isinstance(rows[0]["log_ts"], int)
+
+
+def test_incident_data_rows_flat_with_text_timestamps(api):
+    settings(api, director_incident_data="flat_text")
+    rows, stored = incident_data(api), stored_rows(api)
+    assert len(rows) == 2 and all(TEXT_TIME.match(row["log_ts"]) and TEXT_TIME.match(row["col_ts"]) for row in rows)
+    assert time.strftime("%Y/%m/%d %H:%M:%S", time.gmtime(stored[0]["log_ts"])) == rows[0]["log_ts"]
+    assert {key: value for key, value in rows[0].items() if not key.endswith("_ts")} == {
+        key: value for key, value in stored[0].items() if not key.endswith("_ts")}
+
+
+def test_incident_data_rows_grouped_with_participating_events(api):
+    settings(api, director_incident_data="grouped")
+    stored = stored_rows(api)
+    assert incident_data(api) == [{"log_ts": max(row["log_ts"] for row in stored), "_participating_events": stored}]
+
+
+def test_fetch_results_under_rows_when_set(api):
+    assert len(finish(api, submit(api, "/fetch", {}))["result"]) == 12
+    settings(api, director_fetch_key="rows")
+    response = finish(api, submit(api, "/fetch", {"risk": ["critical"]}))
+    assert "result" not in response and len(response["rows"]) == 3
+
+
+def test_the_pool_is_named_in_32_hex_when_set_and_both_forms_are_accepted(api):
+    hex_base = INCIDENTS.replace(seed.DIRECTOR_POOL, seed.DIRECTOR_POOL_HEX)
+    assert api.post(hex_base + "/fetch", json={"data": {}}, headers=DIRECTOR_AUTH).status_code == 404
+    settings(api, director_pool_id="hex32")
+    path = submit(api, "/fetch", {})
+    assert path.startswith(f"/monitorapi/{seed.DIRECTOR_POOL_HEX}/{seed.DIRECTOR_LOGPOINT}/orders/")
+    body = api.get(path, headers=DIRECTOR_AUTH).json()
+    assert body["pool_uuid"] == seed.DIRECTOR_POOL_HEX
+    dashed = path.replace(seed.DIRECTOR_POOL_HEX, seed.DIRECTOR_POOL)
+    assert api.get(dashed, headers=DIRECTOR_AUTH).json()["response"]["success"] is True
+    hex_call = api.post(hex_base + "/fetch", json={"data": {}}, headers=DIRECTOR_AUTH)
+    assert hex_call.status_code == 200 and seed.DIRECTOR_POOL_HEX in hex_call.json()["message"]
+    users = DIRECTOR_BASE.replace(seed.DIRECTOR_POOL, seed.DIRECTOR_POOL_HEX) + "/Users"
+    assert api.get(users, headers=DIRECTOR_AUTH).status_code == 200
+    assert api.post(INCIDENTS.replace(seed.DIRECTOR_POOL, "f" * 32) + "/fetch", json={"data": {}},
+                    headers=DIRECTOR_AUTH).status_code == 404
+
+
+@pytest.mark.parametrize("style,message", [
+    ("simulator", "Incident sent for investigation"), ("record", "Successfully sent for investigation")])
+def test_director_message_texts(api, style, message):
+    settings(api, director_messages=style)
+    response = finish(api, submit(api, f"/{DATA_INCIDENT}/sendForInvestigation", {"incident_user_id": seed.ADMIN_ID}))
+    assert response["message"] == message
+    assert finish(api, submit(api, f"/{DATA_INCIDENT}/comment", {"incident_user_id": seed.ADMIN_ID,
+                                                                 "comment": "x"}))["message"] == "Comment added."
+
+
+def test_strict_director(strict_api):
+    path = submit(strict_api, "/fetch", {"status": ["closed"]})
+    assert f"/{seed.DIRECTOR_POOL_HEX}/" in path
+    assert len(finish(strict_api, path)["rows"]) == 3
+    groups = incident_data(strict_api)
+    assert len(groups) == 1 and len(groups[0]["_participating_events"]) == 2
+    response = finish(strict_api, submit(strict_api, f"/{DATA_INCIDENT}/sendForInvestigation",
+                                         {"incident_user_id": seed.ADMIN_ID}))
+    assert response["message"] == "Successfully sent for investigation"
