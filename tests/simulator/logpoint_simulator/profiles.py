@@ -31,6 +31,9 @@ OPEN_QUESTIONS = {
     "director_fetch_key": ("result", "rows", ("result", "rows")),
     "director_pool_id": ("uuid", "hex32", ("uuid", "hex32")),
     "director_messages": ("simulator", "record", ("simulator", "record")),
+    # §19.8: LogicMonitor silent page cap and result depth limit.
+    "lm_page_cap": (None, 50, "cap"),
+    "lm_offset_limit": (None, 10000, "cap"),
     # §19.10: alert-rule time-range units.
     "alert_rule_timerange": ("single_unit", "per_unit", ("single_unit", "per_unit")),
 }

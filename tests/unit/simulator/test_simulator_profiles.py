@@ -17,6 +17,8 @@ from simtools import ADMIN_CREDENTIALS, DIRECTOR_AUTH, DIRECTOR_BASE, SimClient
 from test_alert_rules import RULE, create, get, post, rule
 from test_alert_rules_notifications import EMAIL, HTTP, http_body
 from test_director import INCIDENTS, finish, submit
+from test_logicmonitor import V3, lmv1
+from test_logicmonitor import get as lm_get
 
 STRICT = DEFAULT_SETTINGS | PROFILES["strict"]
 
@@ -116,6 +118,8 @@ def test_bad_profiles_and_start_up_settings_are_refused(kwargs, message):
     ("director_fetch_key", "data", "must be one of result, rows"),
     ("director_pool_id", "hex", "must be one of uuid, hex32"),
     ("director_messages", "real", "must be one of simulator, record"),
+    ("lm_page_cap", 0, "must be null (off) or an integer >= 1"),
+    ("lm_offset_limit", "10000", "must be null (off) or an integer >= 1"),
 ])
 def test_open_question_settings_are_validated(api, key, value, message):
     response = api.post("/_simulator/settings", json={key: value})
@@ -407,3 +411,41 @@ def test_strict_director(strict_api):
     response = finish(strict_api, submit(strict_api, f"/{DATA_INCIDENT}/sendForInvestigation",
                                          {"incident_user_id": seed.ADMIN_ID}))
     assert response["message"] == "Successfully sent for investigation"
+
+
+# --- §19.8: LogicMonitor page cap and depth -----------------------------------------------------
+
+def lm_page(api, **params):
+    response = lm_get(api, headers={**lmv1(), **V3}, **params)
+    return response.status_code, response.json()
+
+
+def test_lm_pages_hold_what_size_asks_and_page_deep_by_default(api):
+    status, body = lm_page(api, size=1000, offset=9500)
+    assert status == 200 and body["items"] == [] and body["total"] == 3000
+    assert len(lm_page(api, size=1000)[1]["items"]) == 1000
+
+
+def test_lm_page_cap_cuts_pages_silently(api):
+    settings(api, lm_page_cap=50)
+    status, body = lm_page(api, size=1000)
+    assert status == 200 and len(body["items"]) == 50 and body["total"] == 3000
+    following = lm_page(api, size=1000, offset=50)[1]["items"]
+    assert following[0]["happenedOn"] == body["items"][-1]["happenedOn"] - 300  # the next entry, none skipped
+    v1 = lm_get(api, size=200).json()["data"]
+    assert len(v1["items"]) == 50 and set(v1) == {"total", "items", "searchId"}
+    assert len(lm_page(api, size=20)[1]["items"]) == 20
+
+
+def test_lm_offset_limit_refuses_pages_past_the_depth(api):
+    settings(api, lm_offset_limit=10000)
+    assert lm_page(api, size=1000, offset=9000)[0] == 200
+    status, body = lm_page(api, size=1000, offset=9001)
+    assert status == 400 and body["errorCode"] == 1400 and "must not exceed 10000" in body["errorMessage"]
+    v1 = lm_get(api, offset=9951).json()  # default size 50
+    assert v1["status"] == 1400 and "offset + size" in v1["errmsg"]
+
+
+def test_strict_lm_caps_at_50_and_limits_depth_to_10000(strict_api):
+    assert len(lm_page(strict_api, size=1000)[1]["items"]) == 50
+    assert lm_page(strict_api, size=1000, offset=9500)[0] == 400
