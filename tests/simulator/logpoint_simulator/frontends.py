@@ -6,6 +6,7 @@ rejection the real server family uses.
 
 import functools
 import hmac
+import time
 
 import flask
 import jwt
@@ -95,6 +96,9 @@ def _bearer_token():
 
 
 def _verify_jwt(scope):
+    """The user of a valid token with `scope`; TokenRejected otherwise. Times are checked against the
+    server's clock, `jwt_clock_behind` seconds behind the caller's, with no leeway: a token whose `iat`
+    (or `nbf`) is after the server's now is refused, and `exp` must be after it."""
     token = _bearer_token()
     if not token:
         raise TokenRejected("missing bearer token")
@@ -108,9 +112,8 @@ def _verify_jwt(scope):
     if user is None:
         raise TokenRejected(f"unknown user {subject!r}")
     try:
-        claims = jwt.decode(token, user["secret_key"], algorithms=["HS256"], options={"require": ["exp"]})
-    except jwt.ExpiredSignatureError:
-        raise TokenRejected("token expired") from None
+        claims = jwt.decode(token, user["secret_key"], algorithms=["HS256"], options={
+            "require": ["exp"], "verify_exp": False, "verify_iat": False, "verify_nbf": False})
     except jwt.InvalidSignatureError:
         raise TokenRejected("signature verification failed") from None
     except jwt.MissingRequiredClaimError:
@@ -119,11 +122,27 @@ def _verify_jwt(scope):
         raise TokenRejected("token must be signed with HS256") from None
     except jwt.InvalidTokenError as error:
         raise TokenRejected(f"invalid token: {error}") from None
+    _check_times(claims, time.time() - current_state().settings["jwt_clock_behind"])
     if claims.get("iss") != JWT_ISSUER:
         raise TokenRejected(f"iss must be {JWT_ISSUER}")
     if scope not in str(claims.get("scope", "")).split():
         raise TokenRejected(f"insufficient scope: needs {scope}", status=403)
     return user
+
+
+def _check_times(claims, now):
+    times = {}
+    for claim in ("exp", "iat", "nbf"):
+        if claim in claims:
+            try:
+                times[claim] = int(claims[claim])
+            except (TypeError, ValueError, OverflowError):
+                raise TokenRejected(f"invalid token: the {claim} claim must be an integer") from None
+    if times["exp"] <= now:
+        raise TokenRejected("token expired")
+    for claim in ("iat", "nbf"):
+        if times.get(claim, now) > now:
+            raise TokenRejected(f"invalid token: The token is not yet valid ({claim})")
 
 
 def _jwt_rejection(rejection):

@@ -34,6 +34,8 @@ OPEN_QUESTIONS = {
     # §19.8: LogicMonitor silent page cap and result depth limit.
     "lm_page_cap": (None, 50, "cap"),
     "lm_offset_limit": (None, 10000, "cap"),
+    # §19.9: the appliance clock behind the client (zero leeway on iat).
+    "jwt_clock_behind": (0, 30, "seconds"),
     # §19.10: alert-rule time-range units.
     "alert_rule_timerange": ("single_unit", "per_unit", ("single_unit", "per_unit")),
 }

@@ -13,14 +13,18 @@ from logpoint_simulator import seed, serve_in_thread
 from logpoint_simulator.app import create_app
 from logpoint_simulator.profiles import OPEN_QUESTIONS, PROFILES
 from logpoint_simulator.state import DEFAULT_SETTINGS
-from simtools import ADMIN_CREDENTIALS, DIRECTOR_AUTH, DIRECTOR_BASE, SimClient
-from test_alert_rules import RULE, create, get, post, rule
+from simtools import ADMIN_CREDENTIALS, DIRECTOR_AUTH, DIRECTOR_BASE, SimClient, mint_jwt
+from test_alert_rules import RULE, rule
 from test_alert_rules_notifications import EMAIL, HTTP, http_body
 from test_director import INCIDENTS, finish, submit
 from test_logicmonitor import V3, lmv1
 from test_logicmonitor import get as lm_get
 
 STRICT = DEFAULT_SETTINGS | PROFILES["strict"]
+# Issued two minutes ago: the strict server's clock is 30 s behind, so a token issued "now" is refused.
+ISSUED = int(time.time()) - 120
+WRITE = mint_jwt(scope="alertrules:write", iat=ISSUED)
+READ = mint_jwt(scope="alertrules:read", iat=ISSUED)
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +40,20 @@ def strict_api(strict_simulator):
     client.control("POST", "reset")
     yield client
     client.close()
+
+
+def post(api, path, body, token=WRITE):
+    return api.post(path, headers={"Authorization": f"Bearer {token}"}, json=body)
+
+
+def get(api, path, token=READ, **params):
+    return api.get(path, headers={"Authorization": f"Bearer {token}"}, params=params)
+
+
+def create(api, body=None):
+    response = post(api, "/AlertRules/create_api", body or RULE)
+    assert response.status_code == 200, response.text
+    return response.json()
 
 
 def settings(api, **changes):
@@ -119,6 +137,8 @@ def test_bad_profiles_and_start_up_settings_are_refused(kwargs, message):
     ("director_pool_id", "hex", "must be one of uuid, hex32"),
     ("director_messages", "real", "must be one of simulator, record"),
     ("lm_page_cap", 0, "must be null (off) or an integer >= 1"),
+    ("jwt_clock_behind", -1, "must be an integer >= 0 (seconds)"),
+    ("jwt_clock_behind", 1.5, "must be an integer >= 0 (seconds)"),
     ("lm_offset_limit", "10000", "must be null (off) or an integer >= 1"),
 ])
 def test_open_question_settings_are_validated(api, key, value, message):
@@ -449,3 +469,39 @@ def test_lm_offset_limit_refuses_pages_past_the_depth(api):
 def test_strict_lm_caps_at_50_and_limits_depth_to_10000(strict_api):
     assert len(lm_page(strict_api, size=1000)[1]["items"]) == 50
     assert lm_page(strict_api, size=1000, offset=9500)[0] == 400
+
+
+# --- §19.9: the appliance clock behind the client -----------------------------------------------
+
+REPOS = "/Repo/get_all_searchable_logpoint"
+
+
+def token_answer(api, seconds_ago=0, lifetime=3600, **claims):
+    now = int(time.time())
+    token = mint_jwt(iat=now - seconds_ago, exp=now - seconds_ago + lifetime, **claims)
+    response = api.jwt_post(REPOS, token)
+    return response.status_code, response.json()
+
+
+def test_the_clock_agrees_with_the_client_by_default_with_no_leeway_on_iat(api):
+    assert token_answer(api)[0] == 200
+    assert token_answer(api, seconds_ago=-5) == (
+        401, {"error": "invalid token: The token is not yet valid (iat)", "status_code": 401})
+    assert token_answer(api, nbf=int(time.time()) + 5)[1]["error"] == "invalid token: The token is not yet valid (nbf)"
+    assert token_answer(api, seconds_ago=70, lifetime=60)[1]["error"] == "token expired"
+
+
+def test_a_server_clock_behind_refuses_tokens_issued_in_its_future_and_honours_exp_later(api):
+    settings(api, jwt_clock_behind=30)
+    assert token_answer(api) == (401, {"error": "invalid token: The token is not yet valid (iat)", "status_code": 401})
+    assert token_answer(api, seconds_ago=25)[0] == 401
+    assert token_answer(api, seconds_ago=35)[0] == 200
+    assert token_answer(api, seconds_ago=80, lifetime=60)[0] == 200  # expired for the client, not yet for the server
+    assert token_answer(api, seconds_ago=100, lifetime=60)[1]["error"] == "token expired"
+    settings(api, jwt_error_style="success_false")
+    assert token_answer(api) == (200, {"success": False, "message": "invalid token: The token is not yet valid (iat)"})
+
+
+def test_strict_clock_is_30_seconds_behind(strict_api):
+    assert token_answer(strict_api)[0] == 401
+    assert token_answer(strict_api, seconds_ago=60)[0] == 200
