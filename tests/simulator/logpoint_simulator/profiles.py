@@ -38,6 +38,10 @@ OPEN_QUESTIONS = {
     "jwt_clock_behind": (0, 30, "seconds"),
     # §19.10: alert-rule time-range units.
     "alert_rule_timerange": ("single_unit", "per_unit", ("single_unit", "per_unit")),
+    # §19.11: a server default limit for searches that send none.
+    "search_default_limit": (None, 100, "cap"),
+    # §19 "also found": log_ts of audit/search rows.
+    "log_ts_format": ("int", "text", ("int", "float", "text")),
 }
 
 DEFAULTS = {name: default for name, (default, _strict, _allowed) in OPEN_QUESTIONS.items()}

@@ -19,6 +19,7 @@ from test_alert_rules_notifications import EMAIL, HTTP, http_body
 from test_director import INCIDENTS, finish, submit
 from test_logicmonitor import V3, lmv1
 from test_logicmonitor import get as lm_get
+from test_search import DOCUMENTED_AUDIT_QUERIES, finished
 
 STRICT = DEFAULT_SETTINGS | PROFILES["strict"]
 # Issued two minutes ago: the strict server's clock is 30 s behind, so a token issued "now" is refused.
@@ -138,6 +139,8 @@ def test_bad_profiles_and_start_up_settings_are_refused(kwargs, message):
     ("director_messages", "real", "must be one of simulator, record"),
     ("lm_page_cap", 0, "must be null (off) or an integer >= 1"),
     ("jwt_clock_behind", -1, "must be an integer >= 0 (seconds)"),
+    ("search_default_limit", False, "must be null (off) or an integer >= 1"),
+    ("log_ts_format", "iso", "must be one of int, float, text"),
     ("jwt_clock_behind", 1.5, "must be an integer >= 0 (seconds)"),
     ("lm_offset_limit", "10000", "must be null (off) or an integer >= 1"),
 ])
@@ -505,3 +508,53 @@ def test_a_server_clock_behind_refuses_tokens_issued_in_its_future_and_honours_e
 def test_strict_clock_is_30_seconds_behind(strict_api):
     assert token_answer(strict_api)[0] == 401
     assert token_answer(strict_api, seconds_ago=60)[0] == 200
+
+
+# --- §19.11 and "also found": search default limit, log_ts format -------------------------------
+
+def log_in(api, times):
+    for _ in range(times):
+        assert api.get_users().status_code == 200  # each body-credential login is an audit row
+
+
+def test_searches_without_a_limit_get_every_row_by_default(api):
+    log_in(api, 60)
+    assert len(finished(api, "label=Logpoint")["rows"]) > 100
+
+
+def test_a_server_default_limit_cuts_searches_that_send_none_of_every_kind(api):
+    settings(api, search_default_limit=10)
+    assert len(finished(api, "label=Harddisk")["rows"]) == 10
+    chart = finished(api, "label=Harddisk | chart count() by log_ts")
+    assert len(chart["rows"]) == 10 and chart["num_aggregated"] == 48
+    assert len(finished(api, "label=Harddisk", limit=20)["rows"]) == 20
+    assert len(finished(api, "label=Harddisk | chart count() by log_ts", limit=20)["rows"]) == 48
+
+
+def test_strict_searches_without_a_limit_stop_at_100_rows(strict_api):
+    log_in(strict_api, 60)
+    assert len(finished(strict_api, "label=Logpoint")["rows"]) == 100
+    assert len(finished(strict_api, "label=Logpoint", limit=1000)["rows"]) > 100
+
+
+@pytest.mark.parametrize("style,kind", [("int", int), ("float", float), ("text", str)])
+def test_log_ts_of_search_rows_as_int_float_or_text(api, style, kind):
+    settings(api, log_ts_format=style)
+    api.get_users()
+    simple = finished(api, "label=Harddisk | fields log_ts, use")["rows"]
+    chart = finished(api, "label=Harddisk | chart count() by log_ts")["rows"]
+    audit = finished(api, DOCUMENTED_AUDIT_QUERIES[1])["rows"]
+    for row in simple + chart + audit:
+        assert type(row["log_ts"]) is kind
+    stored = [event["log_ts"] for event in api.control("GET", "state")["audit_events"]]
+    assert all(isinstance(moment, int) for moment in stored)  # stored as epoch ints, only shown differently
+    render = {"int": int, "float": float, "text": lambda moment: time.strftime("%Y/%m/%d %H:%M:%S",
+                                                                               time.gmtime(moment))}[style]
+    logins = [row["log_ts"] for row in audit if row["user"] == "admin"]
+    assert logins and set(logins) <= {render(moment) for moment in stored}
+
+
+def test_strict_log_ts_is_text(strict_api):
+    rows = finished(strict_api, "label=Harddisk | fields log_ts, use", limit=3)["rows"]
+    assert all(TEXT_TIME.match(row["log_ts"]) for row in rows)
+    assert len({row["log_ts"] for row in rows}) == 3
