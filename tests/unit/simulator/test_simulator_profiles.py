@@ -5,11 +5,17 @@ Each setting is proven in its default answer and each alternative over a real HT
 simulator started with `profile="strict"`, which must keep that profile over resets.
 """
 
+import os
 import re
+import signal
+import subprocess
+import sys
 import time
 
 import pytest
+import requests
 from logpoint_simulator import seed, serve_in_thread
+from logpoint_simulator.__main__ import main
 from logpoint_simulator.app import create_app
 from logpoint_simulator.profiles import OPEN_QUESTIONS, PROFILES
 from logpoint_simulator.state import DEFAULT_SETTINGS
@@ -20,6 +26,7 @@ from test_director import INCIDENTS, finish, submit
 from test_logicmonitor import V3, lmv1
 from test_logicmonitor import get as lm_get
 from test_search import DOCUMENTED_AUDIT_QUERIES, finished
+from test_simulator_cli import python_path
 
 STRICT = DEFAULT_SETTINGS | PROFILES["strict"]
 # Issued two minutes ago: the strict server's clock is 30 s behind, so a token issued "now" is refused.
@@ -148,6 +155,45 @@ def test_open_question_settings_are_validated(api, key, value, message):
     response = api.post("/_simulator/settings", json={key: value})
     assert response.status_code == 400 and message in response.json()["error"]
     assert api.control("GET", "settings") == DEFAULT_SETTINGS
+
+
+def test_cli_starts_strict_with_settings_on_top_and_keeps_them_over_reset(tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "logpoint_simulator", "--port", "0", "--no-tls", "--profile", "strict",
+         "--setting", "notification_missing=404", "--setting", "lm_page_cap=20",
+         "--setting", "search_default_limit=null", "--setting", "alert_rule_owner_field=owner"],
+        stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": python_path()},
+    )
+    try:
+        url = process.stdout.readline().strip().removeprefix("logpoint simulator listening on ")
+        control = f"{url}/_simulator"
+        expected = STRICT | {"notification_missing": "404", "lm_page_cap": 20, "search_default_limit": None,
+                             "alert_rule_owner_field": "owner"}
+        assert requests.get(f"{control}/settings", timeout=10).json() == expected
+        requests.post(f"{control}/settings", json={"lm_page_cap": None}, timeout=10)
+        requests.post(f"{control}/reset", timeout=10)
+        assert requests.get(f"{control}/profile", timeout=10).json()["profile"] == "strict"
+        assert requests.get(f"{control}/settings", timeout=10).json() == expected
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.stdout.close()
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--profile", "lenient"], "invalid choice: 'lenient'"),
+    (["--setting", "lm_page_cap"], "is not KEY=VALUE"),
+    (["--setting", "lm_page_cap=0"], "--setting lm_page_cap=0: lm_page_cap must be null (off) or an integer >= 1"),
+    (["--setting", "no_such=1"], "unknown setting 'no_such'"),
+    (["--setting", "director_fetch_key=data"], "director_fetch_key must be one of result, rows"),
+])
+def test_cli_refuses_unknown_profiles_and_bad_settings(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
 
 
 # --- §19.1-3, 10: alert rules ---------------------------------------------------------------------
