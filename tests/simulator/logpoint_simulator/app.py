@@ -6,15 +6,20 @@ from . import control
 from .counters import COUNTERS_KEY, RequestCounters
 from .families import alert_rules, director, incidents, lists, logicmonitor, notifications, repos, search, users
 from .faults import FAULTS_KEY, FaultMiddleware, Faults
+from .profiles import DEFAULT_PROFILE
 from .state import STATE_KEY, SimState
 
 # The one list of API families; each module owns its routes and nothing else.
 FAMILIES = (repos, users, alert_rules, notifications, lists, search, logicmonitor, incidents, director)
 
 
-def create_app(state=None, *, latency_ms=0):
-    """A simulator app around `state` (a fresh seeded SimState when None)."""
-    state = SimState() if state is None else state
+def create_app(state=None, *, latency_ms=0, profile=None, settings=None):
+    """A simulator app around `state` (a fresh seeded SimState when None). `profile` ("default" or
+    "strict") and `settings` (start-up settings, kept over resets) configure it; ValueError if invalid."""
+    if state is None:
+        state = SimState(profile or DEFAULT_PROFILE, settings)
+    elif profile is not None or settings is not None:
+        state.configure(profile, settings)
     faults = Faults()
     counters = RequestCounters()
 

@@ -1,4 +1,4 @@
-"""The control API for tests: health, reset, state, request counters, faults, settings.
+"""The control API for tests: health, reset, state, request counters, faults, settings, profile.
 
 Outside the Logpoint API paths, without auth, loopback clients only, never counted or faulted.
 """
@@ -9,6 +9,7 @@ import flask
 
 from .counters import current_counters
 from .faults import current_faults, validate_faults
+from .profiles import PROFILES, profile_problem
 from .state import current_state, validate_setting
 
 URL_PREFIX = "/_simulator"
@@ -92,6 +93,30 @@ def merge_settings():
     with sim.lock:
         sim.settings.update(changes)
         return dict(sim.settings)
+
+
+@blueprint.get("/profile")
+def profile():
+    return _profile_json(current_state())
+
+
+@blueprint.post("/profile")
+def switch_profile():
+    """`{"profile": "strict"}`: the settings become that profile's (plus start-up settings); data,
+    faults and counters stay; later resets keep the profile."""
+    body = flask.request.get_json(silent=True)
+    name = body.get("profile") if isinstance(body, dict) else None
+    problem = profile_problem(name) if isinstance(name, str) else 'the body must be {"profile": "<name>"}'
+    if problem:
+        return _error(400, problem)
+    sim = current_state()
+    sim.configure(profile=name)
+    return _profile_json(sim)
+
+
+def _profile_json(sim):
+    with sim.lock:
+        return {"profile": sim.profile, "profiles": list(PROFILES), "settings": sim.baseline_settings()}
 
 
 def _error(status, message):

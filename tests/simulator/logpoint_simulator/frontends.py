@@ -6,6 +6,7 @@ rejection the real server family uses.
 
 import functools
 import hmac
+import time
 
 import flask
 import jwt
@@ -72,7 +73,7 @@ def director_bearer(view):
         if _bearer_token() != seed.DIRECTOR_TOKEN:
             return flask.jsonify({"status": "Failed", "message": "Invalid or expired token"}), 401
         pool, lp = kwargs.pop("pool", None), kwargs.pop("lp", None)
-        if pool != seed.DIRECTOR_POOL:
+        if pool not in _accepted_pools():
             return flask.jsonify({"status": "Failed", "message": f"Unknown pool {pool!r}"}), 404
         if lp != seed.DIRECTOR_LOGPOINT:
             return flask.jsonify({"status": "Failed", "message": f"Unknown Logpoint {lp!r} in pool"}), 404
@@ -82,12 +83,22 @@ def director_bearer(view):
     return wrapper
 
 
+def _accepted_pools():
+    """The dashed pool UUID; also its 32-hex form when the server names its pool so (director_pool_id)."""
+    if current_state().settings["director_pool_id"] == "hex32":
+        return (seed.DIRECTOR_POOL, seed.DIRECTOR_POOL_HEX)
+    return (seed.DIRECTOR_POOL,)
+
+
 def _bearer_token():
     scheme, dummy, token = flask.request.headers.get("Authorization", "").partition(" ")
     return token.strip() if scheme.lower() == "bearer" else None
 
 
 def _verify_jwt(scope):
+    """The user of a valid token with `scope`; TokenRejected otherwise. Times are checked against the
+    server's clock, `jwt_clock_behind` seconds behind the caller's, with no leeway: a token whose `iat`
+    (or `nbf`) is after the server's now is refused, and `exp` must be after it."""
     token = _bearer_token()
     if not token:
         raise TokenRejected("missing bearer token")
@@ -101,9 +112,8 @@ def _verify_jwt(scope):
     if user is None:
         raise TokenRejected(f"unknown user {subject!r}")
     try:
-        claims = jwt.decode(token, user["secret_key"], algorithms=["HS256"], options={"require": ["exp"]})
-    except jwt.ExpiredSignatureError:
-        raise TokenRejected("token expired") from None
+        claims = jwt.decode(token, user["secret_key"], algorithms=["HS256"], options={
+            "require": ["exp"], "verify_exp": False, "verify_iat": False, "verify_nbf": False})
     except jwt.InvalidSignatureError:
         raise TokenRejected("signature verification failed") from None
     except jwt.MissingRequiredClaimError:
@@ -112,11 +122,27 @@ def _verify_jwt(scope):
         raise TokenRejected("token must be signed with HS256") from None
     except jwt.InvalidTokenError as error:
         raise TokenRejected(f"invalid token: {error}") from None
+    _check_times(claims, time.time() - current_state().settings["jwt_clock_behind"])
     if claims.get("iss") != JWT_ISSUER:
         raise TokenRejected(f"iss must be {JWT_ISSUER}")
     if scope not in str(claims.get("scope", "")).split():
         raise TokenRejected(f"insufficient scope: needs {scope}", status=403)
     return user
+
+
+def _check_times(claims, now):
+    times = {}
+    for claim in ("exp", "iat", "nbf"):
+        if claim in claims:
+            try:
+                times[claim] = int(claims[claim])
+            except (TypeError, ValueError, OverflowError):
+                raise TokenRejected(f"invalid token: the {claim} claim must be an integer") from None
+    if times["exp"] <= now:
+        raise TokenRejected("token expired")
+    for claim in ("iat", "nbf"):
+        if times.get(claim, now) > now:
+            raise TokenRejected(f"invalid token: The token is not yet valid ({claim})")
 
 
 def _jwt_rejection(rejection):

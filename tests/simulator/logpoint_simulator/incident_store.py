@@ -7,6 +7,8 @@ API is visible through the other. A stored incident keeps everything either API 
 * `rows`: the incident's log rows (served by `/get_data_from_incident` and Director `IncidentData`);
 * `state_history`: whether it was ever assigned, commented or changed by a user, which decides
   whether `/incident_states` lists it (logpoint-api.md §8);
+* `modified_timestamp`: when a user last changed it (the detection time if never), which
+  `/incident_states` selects by under `incident_states_window: modified`;
 * `alertrule_id`, `attack_category`, `attack_tag`, `log_source`: filter fields (§8, §9.1), shown by
   Director only, since the classic bodies of real servers do not carry them.
 
@@ -15,6 +17,7 @@ closed back to unresolved; resolve and close only by the assignee.
 """
 
 import re
+import time
 
 STATUSES = ("unresolved", "resolved", "closed")
 RISKS = ("low", "medium", "high", "critical")
@@ -67,8 +70,10 @@ def render_director(incident):
     return row
 
 
-def in_window(incident, ts_from, ts_to):
-    return ts_from <= incident["detection_timestamp"] <= ts_to
+def in_window(incident, ts_from, ts_to, by="detected"):
+    """Whether the incident was detected (or, with by="modified", last changed) within [ts_from, ts_to]."""
+    moment = incident["modified_timestamp"] if by == "modified" else incident["detection_timestamp"]
+    return ts_from <= moment <= ts_to
 
 
 def transition_error(sim, incident, action, actor_id):
@@ -127,5 +132,6 @@ def matches_name(incident, pattern, *, regex):
 
 def _changed(sim, incident, actor, action):
     incident["state_history"] = True
+    incident["modified_timestamp"] = time.time()
     sim.audit(actor["name"], f"incident {PAST_TENSE[action]}", incident["name"], "Incident")
     sim.mutated()

@@ -14,6 +14,7 @@ ANALYSTS_GROUP_ID = "65a0000000000000000000a2"
 
 DIRECTOR_TOKEN = "simulator-director-token"
 DIRECTOR_POOL = "00000000-0000-4000-8000-000000000001"
+DIRECTOR_POOL_HEX = DIRECTOR_POOL.replace("-", "")  # the 32-hex form seen live (setting director_pool_id)
 DIRECTOR_LOGPOINT = "lp-simulator-01"
 
 REPO_PORT = 5504

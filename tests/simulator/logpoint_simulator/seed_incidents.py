@@ -72,6 +72,9 @@ def initial_incidents(now):
         incident["comments"] = [
             {"title": author, "comment": text, "time": int(now - ago * HOUR)} for author, text, ago in comments]
         incident["state_history"] = bool(comments) or status != "unresolved"
+        if incident["state_history"]:  # last changed by its newest comment, else half an hour after detection
+            incident["modified_timestamp"] = max(
+                [comment["time"] for comment in incident["comments"]] or [incident["detection_timestamp"] + HOUR / 2])
         incidents[incident["id"]] = incident
     return incidents
 
@@ -105,6 +108,7 @@ def make_incident(number, name, *, kind="Alert", risk="low", status="unresolved"
         "log_source": log_source,
         "comments": [],
         "state_history": False,
+        "modified_timestamp": detected,  # the last change by a user (or the detection)
         "rows": [_row(detected - 60 * (index + 1), index, spec) for index, spec in enumerate(row_specs)],
     }
 

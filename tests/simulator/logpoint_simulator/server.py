@@ -39,13 +39,16 @@ def is_loopback(host):
         return False
 
 
-def serve_in_thread(port=0, tls=True, ca_path=None, *, host="127.0.0.1", latency_ms=0, state=None):
+def serve_in_thread(port=0, tls=True, ca_path=None, *, host="127.0.0.1", latency_ms=0, state=None, profile=None,
+                    settings=None):
     """Start a simulator; port 0 picks a free port. With TLS the CA certificate is written to `ca_path`
-    (a temporary file when None)."""
+    (a temporary file when None). `profile` ("default" or "strict") picks the answers to the open
+    questions of the API; `settings` are start-up settings on top of it. Both survive
+    `POST /_simulator/reset`; an unknown profile or invalid setting is a ValueError."""
     if not is_loopback(host):
         # The credentials are fixed and published: never expose them beyond this machine.
         raise ValueError(f"refusing to listen on {host!r}: the simulator serves loopback addresses only")
-    app = create_app(state, latency_ms=latency_ms)
+    app = create_app(state, latency_ms=latency_ms, profile=profile, settings=settings)
     ssl_context = None
     if tls:
         ca_path = pathlib.Path(ca_path or pathlib.Path(tempfile.mkdtemp(prefix="logpoint-simulator-"), "ca.pem"))

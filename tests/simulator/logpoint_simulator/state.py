@@ -12,7 +12,7 @@ import time
 
 import flask
 
-from . import seed, seed_incidents, seed_lists, seed_logicmonitor
+from . import profiles, seed, seed_incidents, seed_lists, seed_logicmonitor
 
 STATE_KEY = "logpoint_simulator.state"
 
@@ -28,6 +28,8 @@ DEFAULT_SETTINGS = {
     "director_order_slash": True,
     "lm_rate_limit": None,
     "forget_searches": 0,
+    # The §19 open questions (profiles.py): their defaults here, their strict answers in profiles.PROFILES.
+    **profiles.DEFAULTS,
 }
 SETTING_CHOICES = {
     "jwt_error_style": ("status", "success_false"),
@@ -54,15 +56,39 @@ AUDIT_REPO = "_logpoint"
 
 
 class SimState:
-    def __init__(self, *, lm_entries=seed_logicmonitor.ENTRY_COUNT):
-        """`lm_entries`: how many LogicMonitor audit entries every reset seeds (default 3000)."""
+    def __init__(self, profile=profiles.DEFAULT_PROFILE, settings=None, *, lm_entries=seed_logicmonitor.ENTRY_COUNT):
+        """`profile` picks the answers to the open questions; `settings` (start-up settings) go on top.
+        Both survive resets; a bad profile or setting is a ValueError. `lm_entries`: how many LogicMonitor
+        audit entries every reset seeds (default 3000)."""
         self.lock = threading.RLock()
         self.lm_entry_count = lm_entries
         self.generation = 0
+        self.profile = profiles.DEFAULT_PROFILE
+        self.startup_settings = {}
+        self.configure(profile, settings)
         self.reset()
 
+    def configure(self, profile=None, settings=None):
+        """Switch to `profile` (None: keep it) and, when given, replace the start-up settings; the
+        settings become the baseline of the two. Data, faults and counters are left alone."""
+        problems = [profiles.profile_problem(profile)] if profile is not None else []
+        problems += [validate_setting(key, value) for key, value in (settings or {}).items()]
+        problems = [problem for problem in problems if problem]
+        if problems:
+            raise ValueError("; ".join(problems))
+        with self.lock:
+            if profile is not None:
+                self.profile = profile
+            if settings is not None:
+                self.startup_settings = dict(settings)
+            self.settings = self.baseline_settings()
+
+    def baseline_settings(self):
+        """What a reset returns to: defaults, then the active profile's answers, then start-up settings."""
+        return DEFAULT_SETTINGS | profiles.PROFILES[self.profile] | self.startup_settings
+
     def reset(self):
-        """Back to the seed: seeded data, empty collections, default settings."""
+        """Back to the seed: seeded data, empty collections, the baseline settings (see above)."""
         with self.lock:
             data = seed.initial_data()
             for name in SEEDED_COLLECTIONS:
@@ -74,7 +100,7 @@ class SimState:
             self.lm_entries = seed_logicmonitor.access_log_entries(time.time(), self.lm_entry_count)
             self.lm_rate_window = {"start": None, "used": 0}
             self.audit_events = []
-            self.settings = dict(DEFAULT_SETTINGS)
+            self.settings = self.baseline_settings()
             self.mutated()
 
     def mutated(self):
@@ -86,6 +112,7 @@ class SimState:
         with self.lock:
             snapshot = {name: copy.deepcopy(getattr(self, name)) for name in COLLECTIONS}
             snapshot["settings"] = dict(self.settings)
+            snapshot["profile"] = self.profile
             snapshot["generation"] = self.generation
             return snapshot
 
@@ -130,6 +157,8 @@ def validate_setting(key, value):
     """The reason `value` is not acceptable for setting `key`, or None."""
     if key not in DEFAULT_SETTINGS:
         return f"unknown setting {key!r}; known: {', '.join(sorted(DEFAULT_SETTINGS))}"
+    if key in profiles.OPEN_QUESTIONS:
+        return profiles.validate(key, value)
     if key in SETTING_CHOICES and value not in SETTING_CHOICES[key]:
         return f"{key} must be one of {', '.join(SETTING_CHOICES[key])}"
     if key in BOOLEAN_SETTINGS and not isinstance(value, bool):

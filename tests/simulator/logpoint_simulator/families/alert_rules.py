@@ -3,6 +3,11 @@
 Rules are stored in `state.alert_rules` under their 24-hex object id (returned as `id`) with the
 nested create/update model, plus `alertrule_id` (32 hex), `active` and `owner`. Like real servers,
 `condition_value` and `throttling_time_range` are stored as strings whatever type the client sent.
+
+Open questions (profiles.py): `alert_rule_created_active` (new rules active or not),
+`alert_rule_list_rows` (whether `return_all_data=true` brings the nested model into list rows),
+`alert_rule_owner_field` (`owner` or `user` in rows and reads) and `alert_rule_timerange` (one unit
+up to 30 days, or per-unit limits with units combined).
 """
 
 import copy
@@ -22,6 +27,7 @@ CONDITIONS = ("greaterthan", "lessthan", "equalsto", "equals", "lessequal", "mor
 RISKS = ("low", "medium", "high", "critical")
 AGGREGATES = ("min", "max", "avg")
 UNIT_MINUTES = {"timerange_minute": 1, "timerange_hour": 60, "timerange_day": 1440}
+UNIT_LIMITS = {"timerange_minute": 59, "timerange_hour": 720, "timerange_day": 30}  # alert_rule_timerange per_unit
 MAX_RANGE_MINUTES = 30 * 1440
 MAX_DELAY_MINUTES = 1440
 DEFAULT_LIMIT = 100
@@ -37,12 +43,16 @@ def list_rules():
     page = _query_int("page", 1, None, problems)
     if problems:
         return validation_error({"query": problems})
-    full = flask.request.args.get("return_all_data", "false").lower() in TRUE_TEXT
+    all_data = flask.request.args.get("return_all_data", "false").lower() in TRUE_TEXT
     sim = current_state()
     with sim.lock:
-        rules = list(sim.alert_rules.values())
-        rows = [copy.deepcopy(rule) if full else _summary(rule) for rule in rules[(page - 1) * limit:page * limit]]
-        return {sim.settings["alert_rule_rows_key"]: rows, "total": len(rules)}
+        settings = sim.settings
+        rules = list(sim.alert_rules.values())[(page - 1) * limit:page * limit]
+        if settings["alert_rule_list_rows"] == "summary":
+            rows = [_owned({key: rule[key] for key in ("id", "name", "active", "owner")}, settings) for rule in rules]
+        else:
+            rows = [_owned(copy.deepcopy(rule) if all_data else _summary(rule), settings) for rule in rules]
+        return {settings["alert_rule_rows_key"]: rows, "total": len(sim.alert_rules)}
 
 
 @blueprint.get("/AlertRules/read_api")
@@ -53,7 +63,7 @@ def read_rule():
         rule = sim.alert_rules.get(flask.request.args.get("id", ""))
         if rule is None:
             return rule_missing()
-        return {"data": copy.deepcopy(rule)}
+        return {"data": _owned(copy.deepcopy(rule), sim.settings)}
 
 
 @blueprint.post("/AlertRules/create_api")
@@ -72,7 +82,7 @@ def create_rule():
             "id": rule_id,
             **fields,
             "alertrule_id": sim.new_id32(),
-            "active": True,
+            "active": sim.settings["alert_rule_created_active"],
             "owner": flask.g.user["name"],
         }
         _record(sim, "created", fields["name"])
@@ -215,16 +225,7 @@ def _search_params(check, params, sim):
     if unknown:
         check.fail(section, "repos", f"unknown repo {', '.join(unknown)}; use the addresses of the Repos API")
     units = {unit: params[unit] for unit in UNIT_MINUTES if params.get(unit) not in (None, 0, "0")}
-    total = None
-    if len(units) != 1:
-        check.fail(section, "timerange", "give exactly one of timerange_minute, timerange_hour, timerange_day")
-    else:
-        unit = next(iter(units))
-        count = check.integer(section, params, unit, minimum=1)
-        if count is not None:
-            total = count * UNIT_MINUTES[unit]
-            if total > MAX_RANGE_MINUTES:
-                check.fail(section, unit, "the time range must be between 1 minute and 30 days")
+    total = _time_range_minutes(check, params, units, sim.settings["alert_rule_timerange"])
     interval = check.integer(section, params, "search_interval_minute", DEFAULT_SEARCH_INTERVAL, minimum=1)
     if total and interval and total % interval:
         check.fail(section, "search_interval_minute", f"must divide the time range ({total} minutes)")
@@ -344,6 +345,38 @@ def _delete(sim, rule):
 def _record(sim, action, name):
     sim.audit(flask.g.user["name"], action, name, "AlertRule")
     sim.mutated()
+
+
+def _time_range_minutes(check, params, units, style):
+    """The rule's time range in minutes (None when invalid). `single_unit`: exactly one unit, 1 minute to
+    30 days in all; `per_unit`: at least one unit, each within UNIT_LIMITS, summed, at most 30 days."""
+    section = "search_params"
+    if style == "single_unit" and len(units) != 1:
+        check.fail(section, "timerange", "give exactly one of timerange_minute, timerange_hour, timerange_day")
+        return None
+    if not units:
+        check.fail(section, "timerange", "give at least one of timerange_minute, timerange_hour, timerange_day")
+        return None
+    total = 0
+    for unit in units:
+        maximum = UNIT_LIMITS[unit] if style == "per_unit" else None
+        count = check.integer(section, params, unit, minimum=1, maximum=maximum)
+        if count is None or count < 1 or (maximum is not None and count > maximum):
+            return None  # check.integer has recorded why
+        total += count * UNIT_MINUTES[unit]
+    if total > MAX_RANGE_MINUTES:
+        check.fail(section, next(reversed(units)) if style == "single_unit" else "timerange",
+                   "the time range must be between 1 minute and 30 days")
+        return None
+    return total
+
+
+def _owned(row, settings):
+    """`row` with its `owner` key renamed as the alert_rule_owner_field setting says (same position)."""
+    field = settings["alert_rule_owner_field"]
+    if field == "owner":
+        return row
+    return {field if key == "owner" else key: value for key, value in row.items()}
 
 
 def _summary(rule):

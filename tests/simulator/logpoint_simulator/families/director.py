@@ -14,8 +14,15 @@ The order path has a leading slash unless `director_order_slash` is false (as se
 Malformed bodies are refused at once with HTTP 400 `{"status": "Failed", "message": ...}`; failures
 of the work itself (unknown incident or user, lifecycle, §18) are order results with `errors`.
 Writes act on behalf of `data.incident_user_id`; for reassign it is the new assignee (§18).
+
+Open questions (profiles.py): `director_incident_data` (IncidentData rows flat as stored, flat with
+text timestamps, or grouped as `{log_ts, _participating_events}`), `director_fetch_key` (fetch
+results under `result` or `rows`), `director_pool_id` (the pool named by its dashed UUID, or by the
+32-hex form seen live, in which case both forms are accepted in request paths) and
+`director_messages` (the simulator's texts, or the texts of the public record where it has one).
 """
 
+import datetime
 import re
 import time
 import uuid
@@ -41,6 +48,9 @@ MESSAGES = {
     "sendForInvestigation": "Incident sent for investigation", "fetch": "Incidents fetched",
     "fetchIncidentData": "Incident data fetched",
 }
+# director_messages: record, the texts the public record shows where they differ (logpoint-api.md §19.7).
+RECORD_MESSAGES = {"sendForInvestigation": "Successfully sent for investigation"}
+TEXT_TIME = "%Y/%m/%d %H:%M:%S"
 AUDIT_ACTIONS = {"close": "incident closed", "resolve": "incident resolved", "reopen": "incident reopened",
                  "reassign": "incident reassigned", "comment": "comment added",
                  "sendForInvestigation": "incident sent for investigation"}
@@ -93,7 +103,7 @@ def incident_data(incident_id):
         if not _data_fetched(sim, incident_id):
             return flask.jsonify({"status": "Failed", "message": "Incident data not fetched; call "
                                   "fetchIncidentData and wait for its order first"}), 404
-        return flask.jsonify([dict(row) for row in incident["rows"]])
+        return flask.jsonify(_incident_data_rows(incident["rows"], sim.settings["director_incident_data"]))
 
 
 @blueprint.get("/monitorapi/<pool>/<lp>/orders/<order_id>")
@@ -106,7 +116,7 @@ def order(order_id, suffix=None):
         if order is None:
             return flask.jsonify({"status": "Failed", "message": f"Order {order_id} not found"}), 404
         body = {"request": order["request"], "logpoint_identifier": seed.DIRECTOR_LOGPOINT,
-                "pool_uuid": seed.DIRECTOR_POOL}
+                "pool_uuid": _pool_id(sim)}
         if order["never_finish"]:
             return {**body, "response": {}}
         if order["pending_polls"] > 0:
@@ -159,8 +169,34 @@ def _submit(action, incident_id, data, suffix=""):
             "result": None,
         }
         slash = "/" if sim.settings["director_order_slash"] else ""
+        pool = _pool_id(sim)
     return {"status": "Success",
-            "message": f"{slash}monitorapi/{seed.DIRECTOR_POOL}/{seed.DIRECTOR_LOGPOINT}/orders/{order_id}{suffix}"}
+            "message": f"{slash}monitorapi/{pool}/{seed.DIRECTOR_LOGPOINT}/orders/{order_id}{suffix}"}
+
+
+def _pool_id(sim):
+    """The pool id as the server names it (setting director_pool_id)."""
+    return seed.DIRECTOR_POOL_HEX if sim.settings["director_pool_id"] == "hex32" else seed.DIRECTOR_POOL
+
+
+def _incident_data_rows(rows, style):
+    """IncidentData as the director_incident_data setting shapes it."""
+    rows = [dict(row) for row in rows]
+    if style == "grouped":
+        return [{"log_ts": max(row["log_ts"] for row in rows), "_participating_events": rows}] if rows else []
+    if style == "flat_text":
+        for row in rows:
+            for key in ("log_ts", "col_ts"):
+                if isinstance(row.get(key), (int, float)):
+                    moment = datetime.datetime.fromtimestamp(row[key], tz=datetime.timezone.utc)
+                    row[key] = moment.strftime(TEXT_TIME)
+    return rows
+
+
+def _message(sim, action):
+    if sim.settings["director_messages"] == "record":
+        return RECORD_MESSAGES.get(action, MESSAGES[action])
+    return MESSAGES[action]
 
 
 def _execute(sim, order):
@@ -169,12 +205,12 @@ def _execute(sim, order):
     if action == "fetch":
         incidents = [store.render_director(incident) for incident in sim.incidents.values()
                      if _matches_fetch(incident, data)]
-        return {"success": True, "message": MESSAGES[action], "result": incidents}
+        return {"success": True, "message": _message(sim, action), sim.settings["director_fetch_key"]: incidents}
     incident = sim.incidents.get(order["incident_id"])
     if incident is None:
         return _failure(f"Incident {order['incident_id']} not found")
     if action == "fetchIncidentData":
-        return {"success": True, "message": MESSAGES[action]}
+        return {"success": True, "message": _message(sim, action)}
     user = store.user_by_id(sim, data["incident_user_id"])
     if user is None:
         return _failure("Invalid user id")
@@ -191,7 +227,7 @@ def _execute(sim, order):
         sim.audit(user["name"], AUDIT_ACTIONS[action], incident["name"], "Incident")
         sim.mutated()
     return {"success": True, "audit_data": [{"action": AUDIT_ACTIONS[action], "document": incident["name"]}],
-            "message": MESSAGES[action]}
+            "message": _message(sim, action)}
 
 
 def _failure(error):

@@ -1,7 +1,8 @@
 """Classic Incident API (logpoint-api.md §8): username + secret_key in a JSON body, also on GET.
 
 Reads: `GET /incidents` (open incidents only; URL filters), `GET /incident_states` (answers `states`,
-closed incidents included when they have a state history; URL filters ignored, §16),
+closed incidents included when they have a state history; URL filters ignored, §16; the window
+selects by detection or, with `incident_states_window: modified`, by the last change),
 `GET /get_data_from_incident`. Writes (POST, id lists, all-or-nothing: one id that cannot be changed
 refuses the whole request and changes nothing): `/add_incident_comment`, `/assign_incident`,
 `/resolve_incident`, `/close_incident`, `/reopen_incident`. The acting user is the API user.
@@ -65,7 +66,8 @@ def incident_states():
         states = [
             store.render_state(incident)
             for incident in sim.incidents.values()
-            if incident["state_history"] and store.in_window(incident, ts_from, ts_to)
+            if incident["state_history"]
+            and store.in_window(incident, ts_from, ts_to, by=sim.settings["incident_states_window"])
         ]
     return {"success": True, "states": states}
 

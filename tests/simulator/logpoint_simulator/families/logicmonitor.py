@@ -16,6 +16,9 @@ Served on the simulator's own base URL, so a client's `lm_url` is the simulator 
   `||` = OR between groups of clauses.
 * Rate limiting (setting `lm_rate_limit`: requests per `RATE_WINDOW` seconds): 429 with
   `X-Rate-Limit-Limit`, `X-Rate-Limit-Remaining`, `X-Rate-Limit-Window` and `Retry-After`.
+* Open questions (profiles.py): `lm_page_cap` (a page silently holds at most that many items,
+  whatever `size` asks; `total` stays the full count) and `lm_offset_limit` (`offset + size` above it
+  is an error, as the result depth of the real API is limited).
 """
 
 import base64
@@ -138,7 +141,14 @@ def _list_entries():
     offset = _bounded_int(args.get("offset"), 0, 0, None, "offset")
     matches = _filter(args.get("filter", ""), _requested_version() >= 2)
     with current_state().lock:
+        settings = current_state().settings
+        depth, cap = settings["lm_offset_limit"], settings["lm_page_cap"]
         entries = [entry for entry in current_state().lm_entries if matches(entry)]
+    if depth is not None and offset + size > depth:
+        raise LMError(400, 1400, f"offset + size must not exceed {depth} (offset {offset}, size {size}); "
+                                 "narrow the filter instead of paging deeper")
+    if cap is not None:
+        size = min(size, cap)  # silently: nothing in the answer says the page was cut
     entries = _sorted(entries, args.get("sort", "-happenedOn"))
     fields = [field for field in args.get("fields", "").split(",") if field in ENTRY_FIELDS]
     items = [_project(entry, fields) for entry in entries[offset:offset + size]]

@@ -3,7 +3,11 @@
 `state.notifications` maps an alert rule id to `{"email": {...}, "http": {...}}`: one notification
 of each type per rule, a create replaces it. The email endpoint reads a form (multipart or
 urlencoded, list fields as JSON strings) and stores the form values as the strings they arrived as;
-the HTTP endpoint reads JSON. Reads return what is stored, HTTP auth secrets included.
+the HTTP endpoint reads JSON. Reads return what is stored.
+
+Open questions (profiles.py): `notification_missing` (a read for a rule without a notification of
+that type: empty success, `success: false`, or 404) and `notification_secrets` (the HTTP auth secret,
+`auth_value`, `auth_pass` or the bearer token in `auth_key`, echoed, masked as `********` or left out).
 """
 
 import copy
@@ -13,7 +17,7 @@ from urllib.parse import urlsplit
 import flask
 
 from ..frontends import jwt_required
-from ..responses import success_false, validation_error
+from ..responses import not_found, success_false, validation_error
 from ..state import current_state
 from .alert_rules import FALSE_TEXT, READ, TRUE_TEXT, WRITE, rule_missing
 
@@ -30,6 +34,9 @@ AUTH_KEYS = {"None": (), "api_token": ("auth_key", "auth_value"), "basic_auth": 
              "bearer_token": ("auth_key",)}
 EMAIL_FLAGS = {"simple_view": "on", "notify_email": "true", "disable_search_link": "false", "logo_enable": "false"}
 EMAIL_TEXTS = ("logo_type", "logo")
+# auth_type -> the http_header key holding its secret (for the api_token the key is the header name).
+SECRET_KEYS = {"api_token": "auth_value", "basic_auth": "auth_pass", "bearer_token": "auth_key"}
+MASK = "********"
 
 
 @blueprint.get(f"{EMAIL}/read_api")
@@ -171,8 +178,32 @@ def _read(kind):
     with sim.lock:
         if rule_id not in sim.alert_rules:
             return rule_missing()
-        stored = sim.notifications.get(rule_id, {}).get(kind, {})
-        return {"success": True, "data": copy.deepcopy(stored), "message": f"{kind} notification"}
+        stored = sim.notifications.get(rule_id, {}).get(kind)
+        if stored is None:
+            return _missing(kind, rule_id, sim.settings["notification_missing"])
+        return {"success": True, "data": _with_secrets(copy.deepcopy(stored), sim.settings["notification_secrets"]),
+                "message": f"{kind} notification"}
+
+
+def _missing(kind, rule_id, style):
+    message = f"No {kind} notification for alert rule {rule_id}"
+    if style == "success_false":
+        return success_false(message)
+    if style == "404":
+        return not_found(message)
+    return {"success": True, "data": {}, "message": f"{kind} notification"}
+
+
+def _with_secrets(notification, style):
+    """The stored notification as read_api shows it: secrets echoed, masked or omitted."""
+    header = notification.get("http_header")
+    secret = SECRET_KEYS.get(header.get("auth_type")) if isinstance(header, dict) else None
+    if secret and secret in header and style != "echo":
+        if style == "mask":
+            header[secret] = MASK
+        else:
+            del header[secret]
+    return notification
 
 
 def _save(kind, ids, notification, check):

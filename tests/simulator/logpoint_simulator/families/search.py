@@ -7,6 +7,10 @@ is the subset in `query.py`. A search is answered in `POLLS_TO_FINISH` polls: ea
 rows found so far (cumulative) with a `version` one higher, the last one `final: true`. Searches not
 polled for `SEARCH_TTL` seconds, and those the `forget_searches` setting names, are forgotten: a poll
 answers `{"success": false, "message": "Forgotten search"}`.
+
+Open questions (profiles.py): `search_default_limit` (a search that sends no `limit` gets at most
+that many rows, of any query kind; an explicit `limit` still cuts simple queries only) and
+`log_ts_format` (the `log_ts` of result rows as epoch int, float, or text `YYYY/MM/DD HH:MM:SS`, UTC).
 """
 
 import datetime
@@ -64,10 +68,12 @@ def _start(request):
         rows = [row for row in rows if row.get("repo_name") in repos]
     matched = [row for row in rows if query.matches(row)]
     found = query.apply(matched)
+    sim = current_state()
     if query.kind == "simple" and limit:
         found = found[:limit]
+    elif limit is None and sim.settings["search_default_limit"] is not None:
+        found = found[:sim.settings["search_default_limit"]]
     search_id = str(uuid.uuid4())
-    sim = current_state()
     with sim.lock:
         _forget_idle(sim)
         if sim.settings["forget_searches"] > 0:
@@ -96,6 +102,7 @@ def _poll(search_id):
         search["last_seen"] = time.time()
         final = search["polls"] == POLLS_TO_FINISH
         shown = search["rows"][:math.ceil(len(search["rows"]) * search["polls"] / POLLS_TO_FINISH)]
+        shown = [_with_log_ts(row, sim.settings["log_ts_format"]) for row in shown]
         common = {
             "version": search["polls"], "interesting_fields": [], "time_range": search["time_range"],
             "orig_search_id": search_id, "success": True, "final": final, "totalPages": 1, "complete": final,
@@ -107,6 +114,18 @@ def _poll(search_id):
         return {"estim_count": search["matched"], "fields": _field_names(shown), "next_starts": {},
                 "elapsed_seconds": round(time.time() - search["started"], 3),
                 "status": "finished" if final else "searching", "query_type": "simple", "rows": shown, **common}
+
+
+def _with_log_ts(row, style):
+    """A copy of `row` with its log_ts as the log_ts_format setting shows it (rows store epoch ints)."""
+    row = dict(row)
+    if isinstance(row.get("log_ts"), int) and style != "int":
+        if style == "float":
+            row["log_ts"] = float(row["log_ts"])
+        else:
+            moment = datetime.datetime.fromtimestamp(row["log_ts"], tz=datetime.timezone.utc)
+            row["log_ts"] = moment.strftime(_DATE_FORMAT)
+    return row
 
 
 def _searchable_rows():
