@@ -206,7 +206,7 @@ def connect(options, warn):
         return LogpointClient.from_options(options, warn=warn)
     if options["category"]:
         raise ConfigError("category applies to source logpoint; LogicMonitor's audit log has no categories")
-    return LogicMonitorClient.from_options(options)
+    return LogicMonitorClient.from_options(options, warn=warn)
 
 
 def run(options, client, now=None):

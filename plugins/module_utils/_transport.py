@@ -18,6 +18,7 @@ import os
 import re
 import time
 import traceback
+from urllib.parse import urlsplit
 
 try:
     import requests
@@ -42,6 +43,64 @@ from ansible_collections.logpoint.siem.plugins.module_utils.errors import (
 )
 
 USER_AGENT = "ansible-collection-logpoint.siem"
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+MIN_TIMEOUT, MAX_TIMEOUT = 1, 3600
+CA_ADVICE = ("Set ca_path (or LOGPOINT_CA_PATH) to the PEM file of the CA that signed the server's certificate. "
+             "validate_certs: false would turn verification off and expose the secret key to anyone in between.")
+# What OpenSSL says (lower case) -> what it means for the user; the first match wins.
+TLS_CAUSES = (
+    (("hostname mismatch", "ip address mismatch", "doesn't match", "not valid for"),
+     "the certificate is not issued for the host name in the URL",
+     "Use the host name the certificate names in url (not an IP address or alias), or reissue the certificate "
+     "for this name."),
+    (("certificate has expired",), "the server's certificate has expired",
+     "Renew the certificate on the server; the clock of this machine must also be right."),
+    (("certificate is not yet valid",), "the server's certificate is not valid yet",
+     "Check the clock of this machine and of the server."),
+    (("wrong_version_number", "wrong version number", "record layer failure", "http_request", "unknown protocol"),
+     "the server does not speak HTTPS on this port (it answered in plain HTTP)",
+     "Use http:// in the URL if the server only speaks HTTP (the secret key then crosses the network "
+     "unencrypted), or point the URL at the server's HTTPS port."),
+)
+
+
+def check_endpoint(url, option, *, validate_certs=True, warn=None):
+    """A base URL option, checked: http(s) with a host; warns for plain http beyond this machine and
+    for certificate verification turned off. Returns the URL."""
+    parts = urlsplit(str(url))
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(ord(char) < 33 for char in str(url)):
+        raise ConfigError("%s: %r is not an http(s) URL; give the base URL such as https://logpoint.example.com"
+                          % (option, url))
+    warn = warn or (lambda message: None)
+    if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
+        warn("%s uses plain http: the secret key and tokens cross the network unencrypted; use https://" % option)
+    if parts.scheme == "https" and not validate_certs:
+        warn("validate_certs is false: the certificate of %s is not checked, so anyone in between can read the "
+             "credentials; set ca_path to the CA that signed it instead" % parts.hostname)
+    return url
+
+
+def check_timeout(timeout):
+    """``timeout`` as seconds, or a ConfigError stating the range."""
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout != timeout \
+            or not MIN_TIMEOUT <= timeout <= MAX_TIMEOUT:
+        raise ConfigError("timeout: %r is not a number of seconds from %d to %d" % (timeout, MIN_TIMEOUT, MAX_TIMEOUT))
+    return timeout
+
+
+def check_ca_file(ca_path):
+    """The CA bundle must be a readable file with at least one PEM certificate."""
+    if not os.path.isfile(ca_path):
+        raise ConfigError("ca_path: %s is not a file; give the PEM file of the CA that signed the server's "
+                          "certificate" % ca_path)
+    try:
+        with open(ca_path, "rb") as handle:
+            head = handle.read(1024 * 1024)
+    except OSError as exc:
+        raise ConfigError("ca_path: %s cannot be read (%s)" % (ca_path, exc.strerror))
+    if b"-----BEGIN CERTIFICATE-----" not in head:
+        raise ConfigError("ca_path: %s holds no PEM certificate (no -----BEGIN CERTIFICATE----- line); give the "
+                          "CA certificate in PEM form (convert a DER file with openssl x509 -inform der)" % ca_path)
 
 
 def require_requests():
@@ -133,16 +192,15 @@ class HttpTransport:
 
     def __init__(self, *, validate_certs=True, ca_path=None, timeout=30, retry=None, secrets=None):
         require_requests()
-        if ca_path and not os.path.isfile(ca_path):
-            raise ConfigError("ca_path: %s is not a file; give the PEM file of the CA that signed the server's "
-                              "certificate" % ca_path)
+        if ca_path:
+            check_ca_file(ca_path)
         self.session = requests.Session()  # trust_env: proxies and NO_PROXY come from the environment
         self.session.headers["User-Agent"] = USER_AGENT
         # Passed on every request: requests lets REQUESTS_CA_BUNDLE override a session-level verify.
         self.verify = ca_path if (validate_certs and ca_path) else bool(validate_certs)
         self.validate_certs = validate_certs
         self.ca_path = ca_path
-        self.timeout = timeout
+        self.timeout = check_timeout(timeout)
         self.retry = retry or RetryPolicy()
         self.secrets = secrets if secrets is not None else set()
         if not validate_certs:
@@ -159,7 +217,7 @@ class HttpTransport:
             wait = self.retry.delay(attempt, read=read, status=outcome.status, retry_after=outcome.retry_after,
                                     failure=outcome.failure)
             if wait is None:
-                self._give_up(method, path, attempt, read, outcome)
+                self._give_up(method, url, path, attempt, read, outcome)
             self.retry.sleep(wait)
 
     def _attempt(self, method, url, read, path, headers, kwargs):
@@ -181,7 +239,7 @@ class HttpTransport:
                             failure="body")
         return _Attempt(status=status, text=text, headers=response.headers, final=True)
 
-    def _give_up(self, method, path, attempts, read, outcome):
+    def _give_up(self, method, url, path, attempts, read, outcome):
         tried = " after %d attempts" % attempts if attempts > 1 else ""
         if outcome.failure in ("connect", "transport"):
             detail = _exception_text(outcome.error)
@@ -189,7 +247,7 @@ class HttpTransport:
                 raise UncertainWriteError("the connection failed before the reply arrived (%s)" % detail,
                                           method=method, path=path)
             raise TransportError("request failed%s: %s" % (tried, detail), method=method, path=path,
-                                 advice="Check url, the network path and proxy settings (HTTPS_PROXY, NO_PROXY).")
+                                 advice=_transport_advice(url, detail))
         if outcome.failure == "body":
             raise ResponseFormatError("the reply was not valid JSON%s (%d bytes, cut short?)"
                                       % (tried, len(outcome.text)), method=method, path=path)
@@ -208,16 +266,28 @@ class HttpTransport:
 
     def _tls_error(self, exc, method, path):
         detail = _exception_text(exc)
-        if "CERTIFICATE_VERIFY_FAILED" in detail or "certificate verify failed" in detail.lower():
-            advice = ("Set ca_path (or LOGPOINT_CA_PATH) to the PEM file of the CA that signed the Logpoint's "
-                      "certificate. validate_certs: false would turn verification off and expose the secret key "
-                      "to anyone in between.")
+        lowered = detail.lower()
+        for needles, cause, advice in TLS_CAUSES:
+            if any(needle in lowered for needle in needles):
+                return TransportError("TLS failed: %s (%s)" % (cause, detail), method=method, path=path, advice=advice)
+        if "certificate_verify_failed" in lowered or "certificate verify failed" in lowered:
+            advice = CA_ADVICE
             if self.ca_path:
-                advice = "The certificate was not signed by the CA in ca_path %s; check that it is the right CA file." \
-                    % self.ca_path
+                advice = ("The certificate was not signed by the CA in ca_path %s; check that it is the CA of this "
+                          "server." % self.ca_path)
             return TransportError("TLS certificate verification failed: %s" % detail, method=method, path=path,
                                   advice=advice)
         return TransportError("TLS error: %s" % detail, method=method, path=path)
+
+
+def _transport_advice(url, detail):
+    """What to check after a failed connection; a plain-http URL whose server hung up may speak HTTPS."""
+    lowered = detail.lower()
+    if urlsplit(url).scheme == "http" and any(word in lowered for word in (
+            "remotedisconnected", "connection reset", "connection aborted", "badstatusline", "protocolerror")):
+        return ("The URL uses http:// and the server closed the connection: it probably speaks HTTPS on this "
+                "port; use https://.")
+    return "Check url, the network path and proxy settings (HTTPS_PROXY, NO_PROXY)."
 
 
 def _connect_failure(exc):

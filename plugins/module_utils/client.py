@@ -12,21 +12,29 @@ with ``_response.interpret_response``; ``list_all`` reads a paged JWT listing th
 from __future__ import annotations
 
 import threading
-from urllib.parse import urlsplit
 
 from ansible_collections.logpoint.siem.plugins.module_utils._concurrency import DEFAULT_CONCURRENCY
 from ansible_collections.logpoint.siem.plugins.module_utils._paging import read_pages
 from ansible_collections.logpoint.siem.plugins.module_utils._response import interpret_response
-from ansible_collections.logpoint.siem.plugins.module_utils._transport import HttpTransport, require_requests
+from ansible_collections.logpoint.siem.plugins.module_utils._transport import (
+    HttpTransport, check_endpoint, require_requests)
 from ansible_collections.logpoint.siem.plugins.module_utils.auth import TokenProvider, require_jwt
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import (
+    AuthenticationError,
     ConfigError,
     ResponseFormatError,
     UncertainWriteError,
     as_logpoint_error,
 )
 
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+# The credential each auth mode sends, for the advice of a refusal (a scope refusal keeps its own).
+AUTH_ADVICE = {
+    "director": ("Check director_token (or LOGPOINT_DIRECTOR_TOKEN): generate a new one in the Director Console "
+                 "(tokens last 8 hours); username and secret_key are not used by the Director API."),
+    "classic_json": ("Check username and secret_key (the user's API access key under My Preferences); the classic "
+                     "APIs take them in the request body, a token does not work there."),
+}
+AUTH_ADVICE["classic_form"] = AUTH_ADVICE["classic_json"]
 
 
 class LogpointClient:
@@ -38,8 +46,9 @@ class LogpointClient:
         require_jwt()
         require_requests()
         self.warn = warn or (lambda message: None)
-        self.url = _check_url(url, "url", self.warn) if url else None
-        self.director_url = _check_url(director_url, "director_url", self.warn) if director_url else None
+        self.url = check_endpoint(url, "url", validate_certs=validate_certs, warn=self.warn) if url else None
+        self.director_url = check_endpoint(director_url, "director_url", validate_certs=validate_certs,
+                                           warn=self.warn) if director_url else None
         self.username = username
         self.secret_key = secret_key
         self.director_token = director_token
@@ -96,7 +105,10 @@ class LogpointClient:
                     raise UncertainWriteError("the reply was cut short or unreadable", status=status)
                 raise exc
         except Exception as exc:  # pylint: disable=broad-except  # library errors may quote a header value
-            raise as_logpoint_error(exc, self.secrets, method=method, path=path)
+            error = as_logpoint_error(exc, self.secrets, method=method, path=path)
+            if isinstance(error, AuthenticationError) and auth in AUTH_ADVICE:
+                error.advice = AUTH_ADVICE[auth]  # name the credential this call used
+            raise error
 
     def list_all(self, path, *, scope, page_size, params=None, max_concurrency=DEFAULT_CONCURRENCY):
         """Every row of a paged JWT listing (``limit``/``page``, 1-based, ``total``), in order.
@@ -151,13 +163,3 @@ class LogpointClient:
         elif auth != "none":
             raise ValueError("unknown auth mode %r" % auth)
         return headers, json, form
-
-
-def _check_url(url, option, warn):
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError("%s: %r is not an http(s) URL; give the base URL such as https://logpoint.example.com"
-                          % (option, url))
-    if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
-        warn("%s uses plain http: the secret key and tokens cross the network unencrypted" % option)
-    return url

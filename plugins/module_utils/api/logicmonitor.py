@@ -19,10 +19,9 @@ import hmac
 import json
 import re
 import time
-from urllib.parse import urlsplit
 
 from ansible_collections.logpoint.siem.plugins.module_utils._paging import read_pages
-from ansible_collections.logpoint.siem.plugins.module_utils._transport import HttpTransport
+from ansible_collections.logpoint.siem.plugins.module_utils._transport import HttpTransport, check_endpoint
 from ansible_collections.logpoint.siem.plugins.module_utils.api.audit import checked_text
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import (
     ApiError, AuthenticationError, ConfigError, NotFoundError, RateLimitError, ResponseFormatError, as_logpoint_error)
@@ -54,13 +53,11 @@ def lmv1_signature(access_key, verb, epoch_ms, body, resource_path):
     return base64.b64encode(digest.encode("ascii")).decode("ascii")
 
 
-def portal_url(lm_url=None, lm_company=None):
-    """The REST base URL from the portal URL (``https://acme.logicmonitor.com``) or the company name."""
+def portal_url(lm_url=None, lm_company=None, *, validate_certs=True, warn=None):
+    """The REST base URL from the portal URL (``https://acme.logicmonitor.com``) or the company name;
+    ``lm_url`` is checked and warned about like every base URL (``check_endpoint``)."""
     if lm_url:
-        parts = urlsplit(lm_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ConfigError("lm_url: %r is not an http(s) URL such as https://acme.logicmonitor.com" % lm_url)
-        base = lm_url.rstrip("/")
+        base = check_endpoint(lm_url, "lm_url", validate_certs=validate_certs, warn=warn).rstrip("/")
     elif lm_company:
         if not re.match(r"^[A-Za-z0-9-]+$", lm_company):
             raise ConfigError("lm_company: %r is not a LogicMonitor company name (letters, digits and -)" % lm_company)
@@ -147,11 +144,14 @@ class LogicMonitorClient:
                                        secrets=self.secrets)
 
     @classmethod
-    def from_options(cls, options, **kwargs):
-        return cls(base_url=portal_url(options.get("lm_url"), options.get("lm_company")),
+    def from_options(cls, options, warn=None, **kwargs):
+        validate_certs = options.get("validate_certs", True)
+        timeout = options.get("timeout")
+        return cls(base_url=portal_url(options.get("lm_url"), options.get("lm_company"), validate_certs=validate_certs,
+                                       warn=warn),
                    access_id=options.get("lm_access_id"), access_key=options.get("lm_access_key"),
-                   bearer_token=options.get("lm_bearer_token"), validate_certs=options.get("validate_certs", True),
-                   ca_path=options.get("ca_path"), timeout=options.get("timeout") or 30, **kwargs)
+                   bearer_token=options.get("lm_bearer_token"), validate_certs=validate_certs,
+                   ca_path=options.get("ca_path"), timeout=30 if timeout is None else timeout, **kwargs)
 
     def authorization(self, verb, resource_path, body=""):
         """The Authorization header: the bearer token when given, else a fresh LMv1 signature."""
