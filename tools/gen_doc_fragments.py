@@ -33,7 +33,10 @@ LOOKUP_NOTE = ("Lookups read options from their keyword arguments, Ansible varia
 
 
 def option_doc(name, spec, lookup):
-    doc = {"description": [spec["description"]], "type": spec["type"]}
+    # Lookups read paths as plain strings: Ansible would turn an empty LOGPOINT_CA_PATH (what AWX injects
+    # for a credential without a CA) into the working directory; run_lookup expands ~ itself.
+    kind = "str" if lookup and spec["type"] == "path" else spec["type"]
+    doc = {"description": [spec["description"]], "type": kind}
     if lookup:
         doc["description"].append("Environment variable C(%s), variable C(%s)." % (spec["env"], _var(name)))
         doc["env"] = [{"name": spec["env"]}]

@@ -64,7 +64,7 @@ options:
     description:
     - A PEM file with the CA certificate(s) that signed the Logpoint's (and Director's) certificate.
     - Environment variable C(LOGPOINT_CA_PATH), variable C(logpoint_ca_path).
-    type: path
+    type: str
     env:
     - name: LOGPOINT_CA_PATH
     vars:

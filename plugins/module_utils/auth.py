@@ -25,6 +25,7 @@ else:
     JWT_IMPORT_ERROR = None
 
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError, MissingLibraryError
+from ansible_collections.logpoint.siem.plugins.module_utils.options import missing_options
 
 SCOPES = ("alertrules:read", "alertrules:write", "logsource:read", "search:read", "search:write")
 ISSUER = "self-signed"
@@ -102,8 +103,10 @@ class TokenProvider:
             self._check_given_token(scope)
             return self.token
         if not (self.username and self.secret_key):
-            raise ConfigError("the JWT APIs need username and secret_key (or a ready token): set them as options "
-                              "or with LOGPOINT_USERNAME and LOGPOINT_SECRET_KEY")
+            error = missing_options({"username": self.username, "secret_key": self.secret_key},
+                                    ("username", "secret_key"))
+            error.message += "; the JWT APIs need both to sign tokens, or a ready token"
+            raise error
         now = self.clock()
         cached = self._cache.get(scope)
         if cached and cached[1] - TOKEN_REFRESH_MARGIN > now:

@@ -26,6 +26,7 @@ from ansible_collections.logpoint.siem.plugins.module_utils.errors import (
     UncertainWriteError,
     as_logpoint_error,
 )
+from ansible_collections.logpoint.siem.plugins.module_utils.options import missing_options
 
 # The credential each auth mode sends, for the advice of a refusal (a scope refusal keeps its own).
 AUTH_ADVICE = {
@@ -149,8 +150,10 @@ class LogpointClient:
             headers["Authorization"] = "Bearer %s" % token
         elif auth in ("classic_json", "classic_form"):
             if not (self.username and self.secret_key):
-                raise ConfigError("this API needs username and secret_key (or LOGPOINT_USERNAME and "
-                                  "LOGPOINT_SECRET_KEY); a token alone does not work for the classic APIs")
+                error = missing_options({"username": self.username, "secret_key": self.secret_key},
+                                        ("username", "secret_key"))
+                error.message += "; the classic APIs take both in the request body (a token does not work there)"
+                raise error
             credentials = {"username": self.username, "secret_key": self.secret_key}
             if auth == "classic_json":
                 json = dict(json or {}, **credentials)

@@ -155,3 +155,10 @@ def check_credentials(options):
                               "\"{{ secret | trim }}\" or by re-creating the vault string or credential without the "
                               "final newline" % name)
 
+
+
+def missing_options(options, names):
+    """A ConfigError naming exactly which of ``names`` are not set, with where each can come from."""
+    missing = [name for name in names if not options.get(name)]
+    sources = ", ".join("%s (or %s)" % (name, CONNECTION_OPTIONS[name]["env"]) for name in missing)
+    return ConfigError("%s not set: give %s" % (" and ".join(missing), sources))

@@ -10,16 +10,50 @@ of ``module_utils.module.run_module``.
 
 from __future__ import annotations
 
+import os
+
 from ansible.errors import AnsibleError, AnsibleLookupError
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.module_utils.basic import missing_required_lib
 from ansible.utils.display import Display
 from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.logpoint.siem.plugins.module_utils.client import LogpointClient
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import MissingLibraryError, as_logpoint_error
-from ansible_collections.logpoint.siem.plugins.module_utils.options import check_credentials, secret_values
+from ansible_collections.logpoint.siem.plugins.module_utils.options import (
+    CONNECTION_OPTIONS, check_credentials, secret_values)
 
 display = Display()
+
+
+def connection_values(plugin, options):
+    """The connection options as modules see them: ``{{ }}`` in values templated (a variable such as
+    ``logpoint_secret_key: "{{ vault_lp_secret }}"`` arrives untemplated), an empty value meaning not set,
+    booleans and numbers converted, ``~`` in paths expanded."""
+    templar = getattr(plugin, "_templar", None)
+    values = dict(options)
+    for name, spec in CONNECTION_OPTIONS.items():
+        value = values.get(name)
+        if isinstance(value, str) and templar is not None and ("{{" in value or "{%" in value):
+            value = templar.template(value)
+        if value is None or value == "":
+            values[name] = spec.get("default")
+            continue
+        values[name] = _typed(name, spec["type"], value)
+    return values
+
+
+def _typed(name, kind, value):
+    try:
+        if kind == "bool":
+            return boolean(value, strict=True)
+        if kind == "int":
+            return int(value)
+    except (TypeError, ValueError):
+        raise AnsibleLookupError("%s: %r is not a %s" % (name, value, "boolean" if kind == "bool" else "number"))
+    if kind == "path":
+        return os.path.expanduser(str(value))
+    return value
 
 
 def run_lookup(plugin, variables, direct, run, *, name, connect=LogpointClient.from_options):
@@ -30,7 +64,7 @@ def run_lookup(plugin, variables, direct, run, *, name, connect=LogpointClient.f
     its type, become one ``AnsibleLookupError`` naming the lookup (``name``), scrubbed of every secret.
     """
     plugin.set_options(var_options=variables, direct=direct)
-    options = plugin.get_options()
+    options = connection_values(plugin, plugin.get_options())
     try:
         check_credentials(options)
         client = connect(options, warn=display.warning)
