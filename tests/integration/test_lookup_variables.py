@@ -57,3 +57,26 @@ def test_lookups_template_their_variables_and_read_an_empty_env_as_unset(run_pla
     assert run.ok, run
     assert "is not a file" not in run.output and "is not an http(s) URL" not in run.output
     run.assert_no_secrets()
+
+
+def readme_blocks_after(marker):
+    """The two YAML blocks of the README's inventory example (the inventory and the play)."""
+    text = (harness.ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index(marker):]
+    blocks = section.split("```yaml\n")[1:3]
+    return [block.split("```", 1)[0] for block in blocks]
+
+
+def test_the_readme_inventory_example_runs(run_playbook, sim, tmp_path):
+    inventory_text, play_text = readme_blocks_after("Or in an inventory, for several Logpoints")
+    inventory_text = (inventory_text.replace("https://lp-eu.example.com", sim.url)
+                      .replace("/etc/pki/logpoint-ca.pem", sim.ca_path).replace("automation", harness.ADMIN_USERNAME))
+    inventory = tmp_path / "logpoint.yml"
+    inventory.write_text(inventory_text)
+    env = {"LOGPOINT_URL": None, "LOGPOINT_USERNAME": None, "LOGPOINT_SECRET_KEY": None, "LOGPOINT_CA_PATH": None}
+    run = run_playbook(play_text, inventory=inventory, env=env,
+                       extra_vars={"vault_logpoint_secret_key": harness.ADMIN_SECRET_KEY})
+    assert run.ok, run
+    assert run.status("Its alert rules (the module gets the same values through module_defaults)", host="lp-eu") == "ok"
+    addresses = run.task("Repos of this Logpoint (the lookup reads the logpoint_* variables)", host="lp-eu")["msg"]
+    assert any(address.endswith("/windows") for address in addresses), addresses
