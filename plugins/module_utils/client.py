@@ -52,6 +52,7 @@ from ansible_collections.logpoint.siem.plugins.module_utils.errors import (
 
 USER_AGENT = "ansible-collection-logpoint.siem"
 ROW_KEYS = ("rows", "data", "results", "alertrules", "items")
+BODY_BLOCK = 64 * 1024
 ID_KEYS = ("id", "_id", "alertrule_unique_id", "alert_id")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
@@ -123,6 +124,11 @@ def requested_wait(headers):
 # --------------------------------------------------------------------------------------------
 # Response interpretation (logpoint-api.md §3, §14)
 # --------------------------------------------------------------------------------------------
+
+def _blank(text):
+    """Whether a body is empty or only white space (``isspace`` does not copy a large body as ``strip`` does)."""
+    return not text or text.isspace()
+
 
 def _looks_like_html(text, content_type):
     return "html" in (content_type or "").lower() or text.lstrip()[:1] == "<"
@@ -200,16 +206,16 @@ def _refusal_error(text, status, body):
                     status=status, server_message=text)
 
 
-def interpret_response(status, text, content_type=""):
-    """Decode a response body or raise the typed error its convention means."""
+def interpret_response(status, text, content_type="", loads=json.loads):
+    """Decode a response body (with ``loads``) or raise the typed error its convention means."""
     text = text or ""
-    if not text.strip():
+    if _blank(text):
         if 200 <= status < 300:
             return {}
         body = None
     else:
         try:
-            body = json.loads(text)
+            body = loads(text)
         except ValueError:
             body = None
             if _looks_like_html(text, content_type):
@@ -319,8 +325,11 @@ class HttpTransport:
         if not validate_certs:
             urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
 
-    def send(self, method, url, *, read, path, headers=None, **kwargs):
-        """Send with retries; return ``(status, text, headers)`` or raise a typed error."""
+    def send(self, method, url, *, read, path, headers=None, loads=json.loads, as_bytes=False, **kwargs):
+        """Send with retries; return ``(status, text, headers)`` or raise a typed error.
+
+        ``as_bytes``: a 2xx body comes back as the bytes read (held once; ``.text`` would hold it twice).
+        """
         attempt = 0
         while True:
             attempt += 1
@@ -328,8 +337,8 @@ class HttpTransport:
             try:
                 self.request_count += 1
                 response = self.session.request(method, url, headers=headers, timeout=self.timeout,
-                                                verify=self.verify, **kwargs)
-                text = response.text
+                                                verify=self.verify, stream=as_bytes, **kwargs)
+                text = _body_bytes(response) if as_bytes else response.text
             except requests.exceptions.SSLError as exc:
                 raise self._tls_error(exc, method, path)
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
@@ -341,7 +350,7 @@ class HttpTransport:
                 retry_after = requested_wait(response.headers)
                 if status == 429 or status in RetryPolicy.RETRY_STATUSES:
                     error = None
-                elif 200 <= status < 300 and read and text.strip() and not _parses(text):
+                elif 200 <= status < 300 and read and not _blank(text) and not _parses(text, loads):
                     failure = "body"
                     error = None
                 else:
@@ -390,9 +399,19 @@ class HttpTransport:
         return TransportError("TLS error: %s" % detail, method=method, path=path)
 
 
-def _parses(text):
+def _body_bytes(response):
+    """A streamed response's body: the bytes of a 2xx reply, read in blocks; the text of any other."""
+    body = bytearray()
+    for block in response.iter_content(BODY_BLOCK):
+        body += block
+    if 200 <= response.status_code < 300:
+        return body
+    return body.decode(response.encoding or "utf-8", "replace")
+
+
+def _parses(text, loads=json.loads):
     try:
-        json.loads(text)
+        loads(text)
     except ValueError:
         return False
     return True
@@ -451,11 +470,13 @@ class LogpointClient:
         return self.transport.request_count
 
     def call(self, method, path, *, auth, scope=None, params=None, json=None, form=None, files=None,
-             body=None, headers=None, read=None, api="logpoint"):
+             body=None, headers=None, read=None, api="logpoint", loads=json.loads, as_bytes=False):
         """One API call; returns the decoded body or raises a typed, secret-free LogpointError.
 
         ``json``, ``form`` and ``files`` are encoded by requests; ``body`` is sent as it is (bytes, a
-        file object or an iterator, for streamed uploads) with the caller's ``headers``.
+        file object or an iterator, for streamed uploads) with the caller's ``headers``. ``loads`` decodes
+        the reply, given as bytes with ``as_bytes`` (``_json_consumers.ConsumingDecoder`` for bodies too
+        large to hold decoded).
         """
         read = (method == "GET") if read is None else read
         try:
@@ -472,9 +493,10 @@ class LogpointClient:
             if files is not None:
                 kwargs["files"] = files
             status, text, response_headers = self.transport.send(
-                method, url, read=read, path=path, headers=headers, params=params, **kwargs)
+                method, url, read=read, path=path, headers=headers, params=params, loads=loads,
+                as_bytes=as_bytes, **kwargs)
             try:
-                return interpret_response(status, text, response_headers.get("Content-Type", ""))
+                return interpret_response(status, text, response_headers.get("Content-Type", ""), loads)
             except ResponseFormatError as exc:
                 if not read and 200 <= status < 300:
                     raise UncertainWriteError("the reply was cut short or unreadable", status=status)
@@ -482,7 +504,7 @@ class LogpointClient:
         except Exception as exc:  # pylint: disable=broad-except  # library errors may quote a header value
             raise as_logpoint_error(exc, self.secrets, method=method, path=path)
 
-    def list_all(self, path, *, scope, page_size, params=None, workers=4):
+    def list_all(self, path, *, scope, page_size, params=None, workers=4, loads=json.loads, as_bytes=False):
         """Every row of a paged JWT listing (``limit``/``page``, 1-based, ``total``), in order.
 
         The first page tells the total; the remaining pages are fetched concurrently.
@@ -490,7 +512,8 @@ class LogpointClient:
         base = dict(params or {})
 
         def page(number):
-            return self.call("GET", path, auth="jwt", scope=scope, params=dict(base, limit=page_size, page=number))
+            return self.call("GET", path, auth="jwt", scope=scope, params=dict(base, limit=page_size, page=number),
+                             loads=loads, as_bytes=as_bytes)
 
         first = page(1)
         rows = list(rows_of(first))
