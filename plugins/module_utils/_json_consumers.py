@@ -121,7 +121,7 @@ class ConsumingDecoder:
             run_end = _PLAIN_RUN.match(text, index, index + _WINDOW).end()
             if run_end > index:  # plain strings followed by a comma, read in one go
                 extend(_plain_strings(text, index, run_end))
-                index = run_end
+                index = _skip(text, run_end)  # the window may have cut the space after a comma
             value, index = self._value(text, index)  # the last element, or one with escapes, or not a string
             extend([value])
             index = _next_item(text, _skip(text, index), b"]")
