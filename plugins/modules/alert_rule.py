@@ -27,6 +27,7 @@ author:
   - logpoint.siem maintainers (!UNKNOWN)
 extends_documentation_fragment:
   - logpoint.siem.connection
+  - logpoint.siem.converge
   - logpoint.siem.attributes
   - ansible.builtin.action_common_attributes
 attributes:
@@ -274,16 +275,18 @@ changes:
   sample: [condition, enabled]
 """
 
-from ansible_collections.logpoint.siem.plugins.module_utils.api.alert_rules import RULE_OPTIONS, converge_rule
+from ansible_collections.logpoint.siem.plugins.module_utils._converge import CONVERGE_ARGSPEC, check_concurrency
 from ansible_collections.logpoint.siem.plugins.module_utils.module import run_module
+from ansible_collections.logpoint.siem.plugins.module_utils.resources.alert_rules import RULE_OPTIONS, converge_rule
 
 
 def run(params, client, check_mode, warn):
-    return converge_rule(client, dict((key, params[key]) for key in RULE_OPTIONS), check_mode)
+    max_concurrency = check_concurrency(params["max_concurrency"])
+    return converge_rule(client, dict((key, params[key]) for key in RULE_OPTIONS), check_mode, max_concurrency)
 
 
 def main():
-    run_module(RULE_OPTIONS, run, required_one_of=[("name", "id")])
+    run_module(dict(RULE_OPTIONS, **CONVERGE_ARGSPEC), run, required_one_of=[("name", "id")])
 
 
 if __name__ == "__main__":

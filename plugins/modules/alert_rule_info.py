@@ -124,9 +124,10 @@ notifications:
       auth: {type: bearer, value: "********"}
 """
 
-from ansible_collections.logpoint.siem.plugins.module_utils.api.alert_rules import rule_options, select_rules
-from ansible_collections.logpoint.siem.plugins.module_utils.api.notifications import notifications_of
+from ansible_collections.logpoint.siem.plugins.module_utils.api.alert_rules import select_rules
 from ansible_collections.logpoint.siem.plugins.module_utils.module import run_module
+from ansible_collections.logpoint.siem.plugins.module_utils.resources.alert_rules import rule_options
+from ansible_collections.logpoint.siem.plugins.module_utils.resources.notifications import notifications_of
 
 ARGUMENT_SPEC = {
     "name": {"type": "str"},

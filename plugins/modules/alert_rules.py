@@ -27,6 +27,7 @@ author:
   - logpoint.siem maintainers (!UNKNOWN)
 extends_documentation_fragment:
   - logpoint.siem.connection
+  - logpoint.siem.converge
   - logpoint.siem.attributes
   - ansible.builtin.action_common_attributes
 attributes:
@@ -113,7 +114,7 @@ EXAMPLES = r"""
 RETURN = r"""
 rules:
   description:
-    - One entry per rule of O(rules), in order, then one per rule deleted by O(purge).
+    - One entry per rule of O(rules), in order, then one per rule deleted by O(purge), by name.
   returned: success
   type: list
   elements: dict
@@ -147,33 +148,19 @@ summary:
   sample: {created: 1, updated: 1, unchanged: 198, deleted: 0}
 """
 
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-
-from ansible_collections.logpoint.siem.plugins.module_utils.api.alert_rules import RULE_OPTIONS, converge_rules
-from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError
+from ansible_collections.logpoint.siem.plugins.module_utils._converge import CONVERGE_ARGSPEC, check_concurrency
 from ansible_collections.logpoint.siem.plugins.module_utils.module import run_module
+from ansible_collections.logpoint.siem.plugins.module_utils.resources.alert_rules import checked_rules, converge_rules
 
-ARGUMENT_SPEC = {
+ARGUMENT_SPEC = dict({
     "rules": {"type": "list", "elements": "dict", "required": True},
     "purge": {"type": "bool", "default": False},
-}
-
-
-def checked_rules(rules):
-    """Each rule checked against alert_rule's options; errors name the rule's position and name."""
-    validator = ArgumentSpecValidator(RULE_OPTIONS, required_one_of=[("name", "id")])
-    checked = []
-    for index, rule in enumerate(rules):
-        result = validator.validate(rule)
-        if result.error_messages:
-            raise ConfigError("rules[%d] (%s): %s" % (index, rule.get("name") or rule.get("id") or "no name",
-                                                      "; ".join(result.error_messages)))
-        checked.append(result.validated_parameters)
-    return checked
+}, **CONVERGE_ARGSPEC)
 
 
 def run(params, client, check_mode, warn):
-    return converge_rules(client, checked_rules(params["rules"]), params["purge"], check_mode)
+    max_concurrency = check_concurrency(params["max_concurrency"])
+    return converge_rules(client, checked_rules(params["rules"]), params["purge"], check_mode, max_concurrency)
 
 
 def main():

@@ -25,6 +25,7 @@ author:
   - logpoint.siem maintainers (!UNKNOWN)
 extends_documentation_fragment:
   - logpoint.siem.connection
+  - logpoint.siem.converge
   - logpoint.siem.attributes
   - ansible.builtin.action_common_attributes
 attributes:
@@ -213,43 +214,21 @@ notification:
   sample: {http_url: "https://hooks.example.com/logpoint", method: POST, auth: {type: bearer, value: "********"}}
 """
 
-from ansible_collections.logpoint.siem.plugins.module_utils.api.notifications import AUTH_PARTS, converge_notification
+from ansible_collections.logpoint.siem.plugins.module_utils._converge import CONVERGE_ARGSPEC, check_concurrency
 from ansible_collections.logpoint.siem.plugins.module_utils.module import run_module
-
-ARGUMENT_SPEC = {
-    "type": {"type": "str", "required": True, "choices": ["email", "http"]},
-    "alert_rules": {"type": "list", "elements": "str", "required": True},
-    "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-    "enabled": {"type": "bool"},
-    "dispatch": {"type": "str", "choices": ["auto", "manual"]},
-    "threshold": {"type": "dict", "options": {
-        "value": {"type": "int", "required": True},
-        "unit": {"type": "str", "required": True, "choices": ["minute", "hour", "day"]},
-    }},
-    "recipients": {"type": "list", "elements": "str"},
-    "subject": {"type": "str"},
-    "template": {"type": "str"},
-    "search_link": {"type": "bool"},
-    "logo": {"type": "str"},
-    "http_url": {"type": "str"},
-    "method": {"type": "str", "choices": ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"]},
-    "body": {"type": "str"},
-    "query_string": {"type": "str"},
-    "auth": {"type": "dict", "options": {
-        "type": {"type": "str", "required": True, "choices": list(AUTH_PARTS)},
-        "key": {"type": "str", "no_log": False},
-        "value": {"type": "str", "no_log": True},
-        "password": {"type": "str", "no_log": True},
-    }},
-}
+from ansible_collections.logpoint.siem.plugins.module_utils.resources.notifications import (
+    NOTIFICATION_OPTIONS,
+    converge_notification,
+)
 
 
 def run(params, client, check_mode, warn):
-    return converge_notification(client, params, check_mode)
+    max_concurrency = check_concurrency(params["max_concurrency"])
+    return converge_notification(client, params, check_mode, max_concurrency)
 
 
 def main():
-    run_module(ARGUMENT_SPEC, run)
+    run_module(dict(NOTIFICATION_OPTIONS, **CONVERGE_ARGSPEC), run)
 
 
 if __name__ == "__main__":

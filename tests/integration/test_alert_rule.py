@@ -257,9 +257,12 @@ def test_a_lost_reply_is_not_replayed(ansible_module, sim):
 def test_a_refused_write_is_reported_and_a_rerun_converges(ansible_module, sim):
     ansible_module("alert_rule", rule())
     sim.clear_requests()
-    sim.faults(status_5xx=1, path_prefix="/AlertRules/update_api")
+    # A 502 on a write is a lost reply: the rule is read again, and the update sent once more because it
+    # did not arrive (test_converge_engine.py). Both sends are refused here, so the error is reported.
+    sim.faults(status_5xx=2, path_prefix="/AlertRules/update_api")
     updated = ansible_module("alert_rule", {"name": NAME, "risk": "low"})
     assert updated.failed and "HTTP 502" in updated.msg, "a refused write is reported, not retried blindly"
+    assert sim.count("POST /AlertRules/update_api") == 2 and sim.count("GET /AlertRules/read_api") == 1
     assert server_rules(sim)[NAME]["incident_condition"]["risk"] == "high"
     assert ansible_module("alert_rule", {"name": NAME, "risk": "low"}).changed
     assert server_rules(sim)[NAME]["incident_condition"]["risk"] == "low"

@@ -7,12 +7,9 @@ import copy
 
 import pytest
 
-from ansible_collections.logpoint.siem.plugins.module_utils.api import alert_rules as ar
-from ansible_collections.logpoint.siem.plugins.module_utils.errors import (
-    ConfigError,
-    UncertainWriteError,
-    ValidationError,
-)
+from ansible_collections.logpoint.siem.plugins.module_utils.api import alert_rules as api
+from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError, ValidationError
+from ansible_collections.logpoint.siem.plugins.module_utils.resources import alert_rules as ar
 from ansible_collections.logpoint.siem.plugins.module_utils.state import differing_keys
 
 WINDOWS = "192.0.2.10:5504/windows"
@@ -93,7 +90,7 @@ SERVER_RULE = {
 def test_time_range_is_one_unit_the_largest_that_divides(time_range, seconds, unit):
     facts = ar.desired_facts(options(time_range=time_range), FakeClient())
     assert facts["time_range"] == seconds
-    search = ar.build_model(dict(facts, search_interval=1))["search_params"]
+    search = api.build_model(dict(facts, search_interval=1))["search_params"]
     assert dict((key, value) for key, value in search.items() if key.startswith("timerange")) == unit
 
 
@@ -136,13 +133,13 @@ def test_loosely_typed_stored_values_compare_equal_to_typed_options():
         throttling={"enabled": True, "field": "user", "window": 30}, attack_tags=["a", "b"], metadata={"ref": "x"},
         assignee="analyst", visible_to_usergroups=["SOC Analyst"], display_template="", original_data=False,
         enabled=True), FakeClient())
-    assert differing_keys(desired, ar.rule_facts(SERVER_RULE)) == []
+    assert differing_keys(desired, api.rule_facts(SERVER_RULE)) == []
 
 
 def test_differences_are_found_per_option():
     desired = ar.desired_facts(options(risk="critical", attack_tags=["a"], throttling={"enabled": False}),
                                FakeClient())
-    assert sorted(differing_keys(desired, ar.rule_facts(SERVER_RULE))) == ["attack_tags", "risk", "throttling"]
+    assert sorted(differing_keys(desired, api.rule_facts(SERVER_RULE))) == ["attack_tags", "risk", "throttling"]
 
 
 def test_options_of_a_server_rule_feed_back_unchanged():
@@ -217,20 +214,6 @@ def test_server_validation_errors_name_the_options(fields, option):
     error = ar.explain(ValidationError("refused", fields=fields), "alert rule 'X'")
     assert list(error.fields) == [option]
     assert error.message.startswith("alert rule 'X': the server refused %s: " % option)
-
-
-def test_a_lost_reply_is_settled_by_reading_not_by_sending_again():
-    sent = []
-
-    def send():
-        sent.append(1)
-        if len(sent) == 1:
-            raise UncertainWriteError("lost")
-        return "second"
-
-    assert ar.write_once(send, lambda: {"id": "x"}) == {"id": "x"} and len(sent) == 1
-    sent.clear()
-    assert ar.write_once(send, lambda: None) == "second" and len(sent) == 2
 
 
 def test_bulk_refuses_a_rule_listed_twice_before_reading_anything():

@@ -7,8 +7,9 @@ import json
 
 import pytest
 
-from ansible_collections.logpoint.siem.plugins.module_utils.api import notifications as nt
+from ansible_collections.logpoint.siem.plugins.module_utils.api import notifications as api
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError
+from ansible_collections.logpoint.siem.plugins.module_utils.resources import notifications as nt
 from ansible_collections.logpoint.siem.plugins.module_utils.state import differing_keys
 
 OPTION_NAMES = ("type", "alert_rules", "state", "enabled", "dispatch", "threshold", "recipients", "subject",
@@ -32,11 +33,11 @@ def test_stored_email_strings_compare_equal_to_typed_options():
     desired = nt.desired_facts(params(type="email", recipients=["a@example.com", "b@example.com"], subject="S",
                                       template="T", enabled=True, search_link=True, logo="",
                                       threshold={"value": 3, "unit": "hour"}, dispatch="auto"))
-    assert differing_keys(desired, nt.notification_facts("email", STORED_EMAIL)) == []
+    assert differing_keys(desired, api.notification_facts("email", STORED_EMAIL)) == []
 
 
 def test_no_stored_notification_has_no_facts():
-    assert nt.notification_facts("http", {}) is None
+    assert api.notification_facts("http", {}) is None
 
 
 @pytest.mark.parametrize("header,auth", [
@@ -48,8 +49,8 @@ def test_no_stored_notification_has_no_facts():
     ({"auth_type": "bearer_token", "auth_key": "t2"}, {"type": "bearer", "value": "t2"}),
 ])
 def test_stored_http_auth_is_read_in_either_form(header, auth):
-    facts = nt.notification_facts("http", {"http_url": "https://h.example.com", "http_request_type": "post",
-                                           "http_header": header})
+    facts = api.notification_facts("http", {"http_url": "https://h.example.com", "http_request_type": "post",
+                                            "http_header": header})
     assert facts["auth"] == auth and facts["method"] == "POST"
 
 
@@ -75,7 +76,7 @@ def test_bad_options_are_named(given, message):
 def test_email_request_is_a_multipart_form_with_json_lists():
     facts = dict(nt.CREATE_DEFAULTS["email"], recipients=frozenset(["b@example.com", "a@example.com"]), subject="S",
                  template="T", threshold={"value": 2, "unit": "day"})
-    files = nt.build_request("email", facts, ["r1", "r2"])["files"]
+    files = api.build_request("email", facts, ["r1", "r2"])["files"]
     form = dict((key, value) for key, (filename, value) in files.items())
     assert json.loads(form["ids"]) == ["r1", "r2"]
     assert json.loads(form["email_emails"]) == ["a@example.com", "b@example.com"]
@@ -85,7 +86,7 @@ def test_email_request_is_a_multipart_form_with_json_lists():
 @pytest.mark.parametrize("url,protocol", [("https://h.example.com/x", "HTTPS"), ("http://h.example.com/x", "HTTP")])
 def test_http_request_derives_the_protocol_and_sends_the_documented_auth_header(url, protocol):
     facts = dict(nt.CREATE_DEFAULTS["http"], http_url=url, auth={"type": "basic", "key": "u", "password": "p"})
-    body = nt.build_request("http", facts, ["r1"])["json"]
+    body = api.build_request("http", facts, ["r1"])["json"]
     assert body["protocol"] == protocol
     assert json.loads(body["http_header"]) == {"auth_type": "basic_auth", "auth_key": "u", "auth_pass": "p"}
 

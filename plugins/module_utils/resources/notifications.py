@@ -1,0 +1,223 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the logpoint.siem collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Notifications of alert rules as a resource: the options, their validation, the rules by name, planning.
+
+Options are compared as facts (see ``api/notifications.py``). The auth secrets are compared with what
+the server stores but never returned or shown in a diff (``options_view``). ``converge_notification``
+plans one change per rule that differs; rules that get the same notification share one batched
+``create_api`` request (engine ``Batch``), and the batches run concurrently.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ansible_collections.logpoint.siem.plugins.module_utils import _converge
+from ansible_collections.logpoint.siem.plugins.module_utils._concurrency import DEFAULT_CONCURRENCY
+from ansible_collections.logpoint.siem.plugins.module_utils.api import notifications as api
+from ansible_collections.logpoint.siem.plugins.module_utils.api.alert_rules import list_rules
+from ansible_collections.logpoint.siem.plugins.module_utils.client import id_of
+from ansible_collections.logpoint.siem.plugins.module_utils.errors import REDACTED, ConfigError, LogpointError
+from ansible_collections.logpoint.siem.plugins.module_utils.state import differing_keys, managed_diff
+
+# auth type -> the parts it takes besides type; value and password are secrets.
+AUTH_PARTS = {"none": (), "api_token": ("key", "value"), "basic": ("key", "password"), "bearer": ("value",)}
+SECRET_PARTS = ("value", "password")
+COMMON = ("enabled", "dispatch", "threshold")
+OPTIONS_OF = {"email": COMMON + ("recipients", "subject", "template", "search_link", "logo"),
+              "http": COMMON + ("http_url", "method", "body", "query_string", "auth")}
+REQUIRED_TO_CREATE = {"email": ("recipients", "subject", "template"), "http": ("http_url",)}
+CREATE_DEFAULTS = {
+    "email": {"enabled": True, "dispatch": "auto", "search_link": True, "logo": ""},
+    "http": {"enabled": True, "dispatch": "auto", "method": "POST", "body": "", "query_string": "",
+             "auth": {"type": "none"}},
+}
+
+# The argument spec of the notification module (with the connection options and max_concurrency).
+NOTIFICATION_OPTIONS = {
+    "type": {"type": "str", "required": True, "choices": ["email", "http"]},
+    "alert_rules": {"type": "list", "elements": "str", "required": True},
+    "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+    "enabled": {"type": "bool"},
+    "dispatch": {"type": "str", "choices": ["auto", "manual"]},
+    "threshold": {"type": "dict", "options": {
+        "value": {"type": "int", "required": True},
+        "unit": {"type": "str", "required": True, "choices": ["minute", "hour", "day"]},
+    }},
+    "recipients": {"type": "list", "elements": "str"},
+    "subject": {"type": "str"},
+    "template": {"type": "str"},
+    "search_link": {"type": "bool"},
+    "logo": {"type": "str"},
+    "http_url": {"type": "str"},
+    "method": {"type": "str", "choices": ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"]},
+    "body": {"type": "str"},
+    "query_string": {"type": "str"},
+    "auth": {"type": "dict", "options": {
+        "type": {"type": "str", "required": True, "choices": list(AUTH_PARTS)},
+        "key": {"type": "str", "no_log": False},
+        "value": {"type": "str", "no_log": True},
+        "password": {"type": "str", "no_log": True},
+    }},
+}
+
+
+# ---- options -> facts -------------------------------------------------------------------------
+
+def desired_facts(params):
+    """The facts of the options given; raises ConfigError naming the option."""
+    kind = params["type"]
+    wrong = [name for kinds in OPTIONS_OF.values() for name in kinds
+             if name not in OPTIONS_OF[kind] and params.get(name) is not None]
+    if wrong:
+        raise ConfigError("%s: not an option of %s notifications" % (", ".join(sorted(set(wrong))), kind))
+    facts = dict((name, params[name]) for name in OPTIONS_OF[kind] if params.get(name) is not None)
+    for option, normalise in _NORMALISERS:
+        if option in facts:
+            facts[option] = normalise(facts[option])
+    return facts
+
+
+def _recipients(recipients):
+    if not recipients or any("@" not in address for address in recipients):
+        raise ConfigError("recipients: give one or more email addresses")
+    return frozenset(recipients)
+
+
+def _http_url(url):
+    if not url.lower().startswith(("http://", "https://")):
+        raise ConfigError("http_url: %r is not an http:// or https:// URL" % url)
+    return url
+
+
+def _threshold(threshold):
+    if threshold["value"] < 0:
+        raise ConfigError("threshold.value: %d is below 0" % threshold["value"])
+    return threshold
+
+
+def _desired_auth(auth):
+    kind = auth["type"]
+    needed = AUTH_PARTS[kind]
+    missing = [part for part in needed if not auth.get(part)]
+    unused = [part for part in ("key", "value", "password") if part not in needed and auth.get(part)]
+    if missing:
+        raise ConfigError("auth: type %s needs %s" % (kind, " and ".join("auth.%s" % part for part in missing)))
+    if unused:
+        raise ConfigError("auth: type %s does not use %s%s" % (
+            kind, " or ".join("auth.%s" % part for part in unused),
+            "; a bearer token goes in auth.value" if kind == "bearer" else ""))
+    return dict(((part, auth[part]) for part in needed), type=kind)
+
+
+_NORMALISERS = (("recipients", _recipients), ("http_url", _http_url), ("threshold", _threshold),
+                ("auth", _desired_auth))
+
+
+def options_view(facts, secrets_changed=False):
+    """Facts -> options as a user writes them, secrets replaced by a placeholder."""
+    view = {}
+    for key, value in (facts or {}).items():
+        if isinstance(value, frozenset):
+            value = sorted(value)
+        elif key == "auth":
+            mark = REDACTED + " (changed)" if secrets_changed else REDACTED
+            value = dict((part, mark if part in SECRET_PARTS else text) for part, text in value.items())
+        view[key] = value
+    return view
+
+
+# ---- reads in the module's options ------------------------------------------------------------
+
+def notifications_of(client, rules):
+    """The email and HTTP notifications of ``rules``, each in the options of the notification module."""
+    found = []
+    for kind in api.PATHS:
+        ids = [id_of(rule) for rule in rules]
+        for rule, data in zip(rules, api.read_notifications(client, ids, kind)):
+            if data:
+                found.append(dict(options_view(api.notification_facts(kind, data)), type=kind,
+                                  alert_rules=[rule.get("name")]))
+    return found
+
+
+def resolve_rules(client, values):
+    """Alert rule names or ids -> ``[(id, name)]``, from one listing."""
+    rules = list_rules(client)
+    found = []
+    for value in values:
+        rule = next((r for r in rules if value in (id_of(r), r.get("name"))), None)
+        if rule is None:
+            raise ConfigError("alert_rules: no alert rule is named %r or has that id (%d rules exist)"
+                              % (value, len(rules)))
+        found.append((id_of(rule), rule.get("name")))
+    return found
+
+
+# ---- planning ---------------------------------------------------------------------------------
+
+def converge_notification(client, params, check_mode, max_concurrency=DEFAULT_CONCURRENCY):
+    """notification: the same notification on every rule of ``alert_rules`` -> ``(changed, result, diffs)``.
+
+    One listing, one read per rule, then one ``create_api`` per distinct notification to write (rules
+    whose merged options are equal share it).
+    """
+    kind = params["type"]
+    if params["state"] == "absent":
+        raise ConfigError("state=absent: the Logpoint API cannot delete a notification; set enabled: false to "
+                          "stop it from being sent")
+    desired = desired_facts(params)
+    rules = resolve_rules(client, params["alert_rules"])
+    stored = api.read_notifications(client, [rule_id for rule_id, name in rules], kind)
+    plan = _converge.Plan()
+    for (rule_id, name), data in zip(rules, stored):
+        _plan_rule(plan, client, kind, desired, (rule_id, name), api.notification_facts(kind, data))
+    _converge.execute(plan, check_mode=check_mode, max_concurrency=max_concurrency)
+    return plan.changed, {"alert_rules": plan.entries, "notification": options_view(desired)}, plan.diffs
+
+
+def _plan_rule(plan, client, kind, desired, rule, current):
+    """The entry of one rule and, when its notification differs, its diff and its change."""
+    rule_id, name = rule
+    changes = sorted(desired if current is None else differing_keys(desired, current))
+    plan.entries.append({"name": name, "id": rule_id, "changes": changes,
+                         "outcome": "unchanged" if not changes else "created" if current is None else "updated"})
+    if not changes:
+        return
+    merged = dict(current or CREATE_DEFAULTS[kind], **desired)
+    missing = [option for option in REQUIRED_TO_CREATE[kind] if merged.get(option) is None]
+    if missing:
+        raise ConfigError("alert rule %r has no %s notification; to create it give %s"
+                          % (name, kind, ", ".join(missing)))
+    label = "%s notification of alert rule %r" % (kind, name)
+    plan.diffs.append(_diff(label, desired, current, changes))
+    key = json.dumps(merged, sort_keys=True, default=sorted)
+    if key not in plan.batches:
+        plan.add_batch(_batch(client, kind, key, merged))
+    plan.add(_converge.Change(label, "create" if current is None else "update", batch=key, item=rule_id,
+                              predicted=True))
+
+
+def _diff(label, desired, current, changes):
+    """Before and after of the options given, secrets hidden (a changed secret says so)."""
+    before = options_view(dict((key, current.get(key)) for key in desired)) if current else {}
+    secrets_changed = "auth" in changes and current is not None and _secrets(current) != _secrets(desired)
+    return dict(managed_diff(before, options_view(desired, secrets_changed)), before_header=label, after_header=label)
+
+
+def _batch(client, kind, key, facts):
+    """One create_api for the rules that get ``facts``; a lost reply is settled by reading them back."""
+    def named(function):
+        def call(ids):
+            try:
+                return function(client, kind, facts, ids)
+            except LogpointError as exc:
+                exc.message = "%s notification of %d alert rule(s): %s" % (kind, len(ids), exc.message)
+                raise
+        return call
+    return _converge.Batch(key, send=named(api.set_notification), applied=named(api.notification_applied))
+
+
+def _secrets(facts):
+    return dict((part, facts.get("auth", {}).get(part)) for part in SECRET_PARTS)
