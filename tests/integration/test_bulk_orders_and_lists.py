@@ -96,3 +96,22 @@ def test_a_200000_value_list_is_compared_again_without_an_upload_then_one_change
     assert (sim.count(LISTING), sim.count(IMPORT)) == (1, 1)
     stored = [entry for entry in sim.state()["lists"].values() if entry["name"] == "BIG_FEED"][0]["lists"]
     assert stored == values
+
+
+def test_a_lost_reply_to_a_classic_close_is_settled_by_reading_the_incidents_again(ansible_module, sim):
+    made = new_incidents(sim, 3, "Lost reply incident")
+    sim.faults(drop_after_write=1, path_prefix="/close_incident")
+    result = ansible_module("incident_state", {"api": "classic", "ids": made, "state": "closed"})
+    assert not result.failed and result.changed, result
+    assert sim.count("POST /close_incident") == 1  # applied, so not sent again
+    assert sim.count("GET /incident_states") >= 1  # the re-read that found the incidents closed
+    assert all(sim.state()["incidents"][i]["status"] == "closed" for i in made)
+
+
+def test_a_lost_reply_to_a_list_import_is_settled_by_reading_the_list_again(ansible_module, sim):
+    sim.faults(drop_after_write=1, path_prefix="/UserDefinedList/import_api")
+    result = ansible_module("static_list", {"name": "lost_reply", "values": ["192.0.2.1", "192.0.2.2"]})
+    assert not result.failed and result.changed, result
+    assert (sim.count(IMPORT), sim.count(LISTING)) == (1, 2)  # one import, then the listing that found it
+    stored = [entry for entry in sim.state()["lists"].values() if entry["name"] == "LOST_REPLY"][0]["lists"]
+    assert stored == ["192.0.2.1", "192.0.2.2"]
