@@ -338,7 +338,7 @@ class HttpTransport:
                 self.request_count += 1
                 response = self.session.request(method, url, headers=headers, timeout=self.timeout,
                                                 verify=self.verify, stream=as_bytes, **kwargs)
-                text = _body_bytes(response) if as_bytes else response.text
+                text = _body(response, as_bytes)
             except requests.exceptions.SSLError as exc:
                 raise self._tls_error(exc, method, path)
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
@@ -399,8 +399,10 @@ class HttpTransport:
         return TransportError("TLS error: %s" % detail, method=method, path=path)
 
 
-def _body_bytes(response):
-    """A streamed response's body: the bytes of a 2xx reply, read in blocks; the text of any other."""
+def _body(response, as_bytes):
+    """The text of a reply; with ``as_bytes`` (a streamed request) the bytes of a 2xx reply, read in blocks."""
+    if not as_bytes:
+        return response.text
     body = bytearray()
     for block in response.iter_content(BODY_BLOCK):
         body += block
