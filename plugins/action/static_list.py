@@ -15,7 +15,7 @@ import os
 from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.logpoint.siem.plugins.module_utils.api.lists import check_source_file
+from ansible_collections.logpoint.siem.plugins.module_utils.resources.lists import check_source_file
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError
 
 

@@ -2,7 +2,7 @@
 # Copyright: contributors to the logpoint.siem collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # The options ids, filters and api of incident_state and incident_info (SELECTION_SPEC in
-# plugins/module_utils/incident_workflow.py).
+# plugins/module_utils/resources/incidents.py).
 
 from __future__ import annotations
 

@@ -35,12 +35,13 @@ _FALSE = (False, "false", "False")
 _FAILED = ("failed", "failure", "error")
 
 
-def interpret_response(status, text, content_type=""):
-    """Decode a response body or raise the typed error its convention means."""
+def interpret_response(status, text, content_type="", loads=json.loads):
+    """Decode a response body (with ``loads``; ``text`` may be bytes) or raise the typed error its
+    convention means."""
     text = text or ""
-    if not text.strip() and 200 <= status < 300:
+    if blank(text) and 200 <= status < 300:
         return {}
-    body = _decode(status, text, content_type)
+    body = _decode(status, text, content_type, loads)
     server_text = _server_text(body)
     error = _status_error(status, body, server_text) or _refusal(status, body, server_text)
     if error is not None:
@@ -50,12 +51,17 @@ def interpret_response(status, text, content_type=""):
 
 # ---- step 1: decode --------------------------------------------------------------------------------
 
-def _decode(status, text, content_type):
+def blank(text):
+    """Whether a body is empty or white space only (``isspace`` does not copy a large body as ``strip`` does)."""
+    return not text or text.isspace()
+
+
+def _decode(status, text, content_type, loads=json.loads):
     """The JSON body (None when there is none); an HTML page or a cut-short 2xx body is an error."""
-    if not text.strip():
+    if blank(text):
         return None
     try:
-        return json.loads(text)
+        return loads(text)
     except ValueError:
         pass
     if _looks_like_html(text, content_type):

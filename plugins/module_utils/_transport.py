@@ -30,7 +30,7 @@ except ImportError:  # reported by the module or plugin with missing_required_li
 else:
     REQUESTS_IMPORT_ERROR = None
 
-from ansible_collections.logpoint.siem.plugins.module_utils._response import interpret_response
+from ansible_collections.logpoint.siem.plugins.module_utils._response import blank, interpret_response
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import (
     ConfigError,
     LogpointError,
@@ -43,6 +43,7 @@ from ansible_collections.logpoint.siem.plugins.module_utils.errors import (
 )
 
 USER_AGENT = "ansible-collection-logpoint.siem"
+BODY_BLOCK = 64 * 1024
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 MIN_TIMEOUT, MAX_TIMEOUT = 1, 3600
 CA_ADVICE = ("Set ca_path (or LOGPOINT_CA_PATH) to the PEM file of the CA that signed the server's certificate. "
@@ -206,12 +207,16 @@ class HttpTransport:
         if not validate_certs:
             urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
 
-    def send(self, method, url, *, read, path, headers=None, **kwargs):
-        """Send with retries; return ``(status, text, headers)`` or raise a typed error."""
+    def send(self, method, url, *, read, path, headers=None, loads=json.loads, as_bytes=False, **kwargs):
+        """Send with retries; return ``(status, text, headers)`` or raise a typed error.
+
+        ``loads`` is the decoder that tells a readable body; with ``as_bytes`` a 2xx body comes back as
+        the bytes read (held once, for large listings decoded by a streaming consumer).
+        """
         attempt = 0
         while True:
             attempt += 1
-            outcome = self._attempt(method, url, read, path, headers, kwargs)
+            outcome = self._attempt(method, url, read, path, headers, dict(kwargs, stream=as_bytes), loads)
             if outcome.final:
                 return outcome.status, outcome.text, outcome.headers
             wait = self.retry.delay(attempt, read=read, status=outcome.status, retry_after=outcome.retry_after,
@@ -220,11 +225,11 @@ class HttpTransport:
                 self._give_up(method, url, path, attempt, read, outcome)
             self.retry.sleep(wait)
 
-    def _attempt(self, method, url, read, path, headers, kwargs):
+    def _attempt(self, method, url, read, path, headers, kwargs, loads):
         try:
             response = self.session.request(method, url, headers=headers, timeout=self.timeout, verify=self.verify,
                                             **kwargs)
-            text = response.text
+            text = _body(response, kwargs["stream"])
         except requests.exceptions.SSLError as exc:
             raise self._tls_error(exc, method, path)
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
@@ -234,7 +239,7 @@ class HttpTransport:
         retry_after = requested_wait(response.headers)
         if status == 429 or status in RetryPolicy.RETRY_STATUSES:
             return _Attempt(status=status, text=text, headers=response.headers, retry_after=retry_after)
-        if 200 <= status < 300 and read and text.strip() and not _parses(text):
+        if 200 <= status < 300 and read and not blank(text) and not _parses(text, loads):
             return _Attempt(status=status, text=text, headers=response.headers, retry_after=retry_after,
                             failure="body")
         return _Attempt(status=status, text=text, headers=response.headers, final=True)
@@ -298,9 +303,22 @@ def _connect_failure(exc):
         reason, (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError))
 
 
-def _parses(text):
+def _body(response, as_bytes):
+    """The text of a reply; with ``as_bytes`` (a streamed request) the bytes of a 2xx reply, read in
+    blocks and held once (``.text`` would hold them twice)."""
+    if not as_bytes:
+        return response.text
+    body = bytearray()
+    for block in response.iter_content(BODY_BLOCK):
+        body += block
+    if 200 <= response.status_code < 300:
+        return body
+    return body.decode(response.encoding or "utf-8", "replace")
+
+
+def _parses(text, loads=json.loads):
     try:
-        json.loads(text)
+        loads(text)
     except ValueError:
         return False
     return True

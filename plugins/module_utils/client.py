@@ -11,6 +11,7 @@ with ``_response.interpret_response``; ``list_all`` reads a paged JWT listing th
 
 from __future__ import annotations
 
+import json as _json  # the call() keyword json is the request body
 import threading
 
 from ansible_collections.logpoint.siem.plugins.module_utils._concurrency import DEFAULT_CONCURRENCY
@@ -77,12 +78,15 @@ class LogpointClient:
         return self._static_secrets | set(self.tokens.minted)
 
     def call(self, method, path, *, auth, scope=None, params=None, json=None, form=None, files=None,
-             body=None, headers=None, read=None, api="logpoint"):
+             body=None, headers=None, read=None, api="logpoint", loads=None, as_bytes=False):
         """One API call; returns the decoded body or raises a typed, secret-free LogpointError.
 
         ``json``, ``form`` and ``files`` are encoded by requests; ``body`` is sent as it is (bytes, a
-        file object or an iterator, for streamed uploads) with the caller's ``headers``.
+        file object or an iterator, for streamed uploads) with the caller's ``headers``. ``loads`` decodes
+        the reply (default ``json.loads``), given as bytes with ``as_bytes``
+        (``_json_consumers.ConsumingDecoder`` for bodies too large to hold decoded).
         """
+        loads = loads or _json.loads
         read = (method == "GET") if read is None else read
         try:
             url = self._url(api, path)
@@ -98,9 +102,10 @@ class LogpointClient:
             if files is not None:
                 kwargs["files"] = files
             status, text, response_headers = self.transport.send(
-                method, url, read=read, path=path, headers=headers, params=params, **kwargs)
+                method, url, read=read, path=path, headers=headers, params=params, loads=loads, as_bytes=as_bytes,
+                **kwargs)
             try:
-                return interpret_response(status, text, response_headers.get("Content-Type", ""))
+                return interpret_response(status, text, response_headers.get("Content-Type", ""), loads)
             except ResponseFormatError as exc:
                 if not read and 200 <= status < 300:
                     raise UncertainWriteError("the reply was cut short or unreadable", status=status)
@@ -111,7 +116,8 @@ class LogpointClient:
                 error.advice = AUTH_ADVICE[auth]  # name the credential this call used
             raise error
 
-    def list_all(self, path, *, scope, page_size, params=None, max_concurrency=DEFAULT_CONCURRENCY):
+    def list_all(self, path, *, scope, page_size, params=None, max_concurrency=DEFAULT_CONCURRENCY, loads=None,
+                 as_bytes=False):
         """Every row of a paged JWT listing (``limit``/``page``, 1-based, ``total``), in order.
 
         The first page tells the total; the remaining pages are fetched concurrently.
@@ -119,8 +125,8 @@ class LogpointClient:
         base = dict(params or {})
 
         def fetch(offset, size):
-            return self.call("GET", path, auth="jwt", scope=scope,
-                             params=dict(base, limit=size, page=offset // size + 1))
+            return self.call("GET", path, auth="jwt", scope=scope, params=dict(base, limit=size, page=offset // size + 1),
+                             loads=loads, as_bytes=as_bytes)
 
         return read_pages(fetch, page_size=page_size, max_concurrency=max_concurrency)
 

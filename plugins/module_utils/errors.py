@@ -201,14 +201,16 @@ class ResponseFormatError(LogpointError):
 
 
 class OrderTimeoutError(LogpointError):
-    """A Director order was still pending at the deadline; ``order_id`` says which one."""
+    """Director orders still pending at the deadline: ``order_id`` the first, ``order_ids`` every one."""
 
-    def __init__(self, message, *, order_id=None, **kwargs):
+    def __init__(self, message, *, order_id=None, order_ids=None, **kwargs):
         super().__init__(message, **kwargs)
         self.order_id = order_id
+        self.order_ids = list(order_ids or ([order_id] if order_id else []))
 
     def to_result(self):
         result = super().to_result()
         if self.order_id:
             result["order_id"] = self.order_id
+            result["order_ids"] = list(self.order_ids)
         return result

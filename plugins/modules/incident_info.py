@@ -161,15 +161,11 @@ incidents:
 
 import time
 
-from ansible_collections.logpoint.siem.plugins.module_utils.api.incidents import concurrently
-from ansible_collections.logpoint.siem.plugins.module_utils.incident_workflow import (
-    SELECTION_SPEC, Selection, backend_for, choose_api, describe, select)
 from ansible_collections.logpoint.siem.plugins.module_utils.module import run_module
+from ansible_collections.logpoint.siem.plugins.module_utils.resources.incidents import (
+    INFO_ARGSPEC, Selection, backend_for, choose_api, describe, select)
 
-ARGUMENT_SPEC = dict(SELECTION_SPEC, **{
-    "include_comments": {"type": "bool", "default": False},
-    "include_data": {"type": "bool", "default": False},
-})
+ARGUMENT_SPEC = INFO_ARGSPEC
 
 
 def run(params, client, check_mode, warn):
@@ -181,7 +177,7 @@ def run(params, client, check_mode, warn):
     described = [describe(incident, client, users, params["include_comments"]) for incident in incidents]
     if params["include_data"]:
         readable = [incident for incident in incidents if incident["incident_id"] or api == "director"]
-        rows = dict(zip((incident["id"] for incident in readable), concurrently(backend.data, readable)))
+        rows = backend.data(readable) if readable else {}
         if len(readable) < len(incidents):
             warn("the classic API cannot read the log rows of %d closed incident(s) (it does not list their "
                  "incident_id); use api: director for them" % (len(incidents) - len(readable)))

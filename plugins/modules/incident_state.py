@@ -22,11 +22,13 @@ description:
     API user) when O(take_ownership=true); otherwise the task fails, naming the assignee, before anything is
     changed. Writes are batched - the endpoints take lists of ids - so closing a hundred incidents takes
     a handful of requests.
-  - On Director every action is an order that the module polls until it finishes, for at most
-    O(wait_timeout) seconds each; incidents are handled concurrently (up to six at a time), the steps of
-    one incident in order. Actions run on behalf of the incident's assignee (Director's
-    C(incident_user_id)); with O(assignee) the incident is reassigned first. After a failed or timed-out
-    order no further order is sent and the task fails with the order id.
+  - On Director every action is an order. The orders of one step (say, the close of every selected
+    incident) are submitted together, O(max_concurrency) requests at a time, and polled together until
+    they have all finished or O(wait_timeout) has passed; then the next step follows, so the steps of
+    one incident stay in order. Actions run on behalf of the incident's assignee (Director's
+    C(incident_user_id)); with O(assignee) the incident is reassigned first. When an order fails or
+    does not finish in time, no order of a later step is sent and the task fails naming every order
+    that did not finish, and what had been written (then it reports a change).
   - Everything is read and checked before the first write - unknown users or ids, incidents that cannot
     be taken over - so bad input changes nothing.
 author:
@@ -34,6 +36,7 @@ author:
 extends_documentation_fragment:
   - logpoint.siem.connection
   - logpoint.siem.incident_selection
+  - logpoint.siem.converge
   - logpoint.siem.attributes
 attributes:
   check_mode:
@@ -79,7 +82,8 @@ options:
     default: false
   wait_timeout:
     description:
-      - Seconds to wait for each Director order (the fetch of incidents and every write) to finish.
+      - Seconds to wait for the Director orders sent together (the fetch of the incidents, then the orders
+        of each step) to finish; one deadline for each such group.
     type: int
     default: 60
 notes:
@@ -200,99 +204,37 @@ summary:
 
 import time
 
-from ansible_collections.logpoint.siem.plugins.module_utils.api.users import resolve_user
-from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError
-from ansible_collections.logpoint.siem.plugins.module_utils.incident_workflow import (
-    DEFAULT_WAIT_TIMEOUT, SELECTION_SPEC, STATUSES, Selection, assignee_name, backend_for, choose_api,
-    plan_incident, select)
+from ansible_collections.logpoint.siem.plugins.module_utils._converge import check_concurrency, execute
 from ansible_collections.logpoint.siem.plugins.module_utils.module import run_module
-from ansible_collections.logpoint.siem.plugins.module_utils.state import managed_diff
+from ansible_collections.logpoint.siem.plugins.module_utils.resources.incidents import (
+    STATE_ARGSPEC, Selection, assignee_name, backend_for, check_desired, choose_api, plan_state, report,
+    resolve_people, select)
 
-ARGUMENT_SPEC = dict(SELECTION_SPEC, **{
-    "state": {"type": "str", "choices": list(STATUSES)},
-    "assignee": {"type": "str"},
-    "comment": {"type": "str"},
-    "send_for_investigation": {"type": "bool", "default": False},
-    "take_ownership": {"type": "bool", "default": False},
-    "wait_timeout": {"type": "int", "default": DEFAULT_WAIT_TIMEOUT},
-})
-BLOCKED_LIMIT = 10
-
-
-def check_desired(params):
-    if not (params["state"] or params["assignee"] or params["comment"] is not None
-            or params["send_for_investigation"]):
-        raise ConfigError("nothing to change: set state, assignee, comment or send_for_investigation")
-    if params["comment"] is not None and not params["comment"].strip():
-        raise ConfigError("comment: an empty comment cannot be added; give the text or leave comment out")
-    if params["wait_timeout"] <= 0:
-        raise ConfigError("wait_timeout: %s must be a number of seconds greater than 0" % params["wait_timeout"])
-
-
-def blocked_error(blocked, describe_user, api_user):
-    """One error for every incident the plan cannot handle, naming their assignees."""
-    listed = ", ".join("%s %r (%s)" % (incident["id"], incident["name"], describe_user(incident["assignee_id"]))
-                       for incident, reason in blocked[:BLOCKED_LIMIT])
-    more = " and %d more" % (len(blocked) - BLOCKED_LIMIT) if len(blocked) > BLOCKED_LIMIT else ""
-    if blocked[0][1] == "unassigned":
-        return ConfigError("Director acts on behalf of an incident's assignee, and these incidents have none: %s%s; "
-                           "set assignee" % (listed, more))
-    return ConfigError("only the assignee can resolve or close an incident on the classic API, and these incidents "
-                       "are assigned to other users (in brackets): %s%s; set take_ownership: true to assign them to "
-                       "%s first, or use the Director API" % (listed, more, api_user))
+ARGUMENT_SPEC = STATE_ARGSPEC
 
 
 def run(params, client, check_mode, warn):
+    max_concurrency = check_concurrency(params["max_concurrency"])
     check_desired(params)
     selection = Selection(params, time.time())
     api = choose_api(params, needs_director=params["send_for_investigation"])
     if api == "director" and params["take_ownership"]:
         warn("take_ownership has no effect on Director, which acts on behalf of each incident's assignee")
-    backend = backend_for(api, client, params["wait_timeout"])
+    backend = backend_for(api, client, params["wait_timeout"], max_concurrency)
     users = backend.users()
-    assignee_id = resolve_user(client, params["assignee"], "assignee", users=users) if params["assignee"] else None
-    api_user_id = resolve_user(client, client.username, "username", users=users) if api == "classic" else None
+    assignee_id, api_user_id = resolve_people(client, params, api, users)
     incidents = select(backend, selection, client, users)
 
     def describe_user(user_id):
         return assignee_name(client, user_id, users) or "nobody"
 
-    plans = [(incident, plan_incident(
-        incident, api=api, state=params["state"], assignee_id=assignee_id, comment=params["comment"],
-        send_for_investigation=params["send_for_investigation"], api_user_id=api_user_id,
-        take_ownership=params["take_ownership"])) for incident in incidents]
-    blocked = [(incident, plan["blocked"]) for incident, plan in plans if plan["blocked"]]
-    if blocked:
-        raise blocked_error(blocked, describe_user, client.username)
-    changing = [(incident, plan["steps"]) for incident, plan in plans if plan["steps"]]
-    orders = backend.apply(changing) if changing and not check_mode else {}
-    result, diff = report(api, plans, orders, describe_user)
-    return bool(changing), result, diff
-
-
-def report(api, plans, orders, describe_user):
-    """The module's result (per incident, summary) and the diff of the incidents that change."""
-    incidents, before, after = [], {}, {}
-    actions = {}
-    for incident, plan in plans:
-        states = [{"status": state["status"], "assignee": describe_user(state["assignee_id"])}
-                  for state in (incident, plan["after"])]
-        entry = {"id": incident["id"], "incident_id": incident["incident_id"], "name": incident["name"],
-                 "risk": incident["risk"], "changed": bool(plan["steps"]),
-                 "actions": [action for action, value in plan["steps"]], "before": states[0], "after": states[1]}
-        if api == "director":
-            entry["order_ids"] = orders.get(incident["id"], [])
-        incidents.append(entry)
-        for action in entry["actions"]:
-            actions[action] = actions.get(action, 0) + 1
-        if plan["steps"]:
-            before[incident["id"]] = states[0]
-            after[incident["id"]] = dict(states[1])
-            after[incident["id"]].update(("comment", value) for action, value in plan["steps"] if action == "comment")
-    changed = len(before)
-    summary = {"selected": len(incidents), "changed": changed, "unchanged": len(incidents) - changed,
-               "actions": actions}
-    return {"api": api, "incidents": incidents, "summary": summary}, managed_diff(before, after)
+    plan = plan_state(backend, selection, incidents, {
+        "state": params["state"], "assignee_id": assignee_id, "comment": params["comment"],
+        "send_for_investigation": params["send_for_investigation"], "api_user_id": api_user_id,
+        "take_ownership": params["take_ownership"]}, describe_user)
+    execute(plan, check_mode=check_mode, max_concurrency=max_concurrency)
+    result, diff = report(api, plan, describe_user)
+    return plan.changed, result, diff
 
 
 def main():

@@ -15,7 +15,8 @@ description:
     O(src) with one value per line, through Logpoint's user-defined list API
     (C(POST /UserDefinedList/import_api), scope C(search:write); read with C(search:read)).
   - Values are normalised before anything is sent - trimmed, blank lines and repeats dropped, order kept -
-    and uploaded as a real file, streamed from disk, so large lists (a million values) are held in memory once.
+    and uploaded as a real file, streamed from disk. Values are compared as 16-byte digests, also while the
+    server's listing is read, so a list of a million values is compared in about 100 MiB.
   - Idempotent when the Logpoint reports list contents (newer servers do) - the values are compared as a set
     and nothing is uploaded when they are equal. Older servers do not report contents; the module then says
     it cannot verify the list and follows O(overwrite).
@@ -25,6 +26,7 @@ author:
   - logpoint.siem maintainers (!UNKNOWN)
 extends_documentation_fragment:
   - logpoint.siem.connection
+  - logpoint.siem.converge
   - logpoint.siem.attributes
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
@@ -159,69 +161,25 @@ removed:
   sample: 0
 """
 
-from ansible_collections.logpoint.siem.plugins.module_utils.api.lists import (
-    check_inline_values, check_list_name, check_source_file, compare_values, find_list, import_list, list_lists,
-    normalised_file, read_source_lines)
-from ansible_collections.logpoint.siem.plugins.module_utils._response import id_of
-from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError
+from ansible_collections.logpoint.siem.plugins.module_utils._converge import check_concurrency, execute
 from ansible_collections.logpoint.siem.plugins.module_utils.module import run_module
+from ansible_collections.logpoint.siem.plugins.module_utils.resources.lists import (
+    STATIC_LIST_ARGSPEC, check_list_name, imported_id, normalised_file, plan_list, read_static_list, source_of)
 
-DIFF_SAMPLE = 20
-
-ARGUMENT_SPEC = {
-    "name": {"type": "str", "required": True},
-    "values": {"type": "list", "elements": "str"},
-    "src": {"type": "path"},
-    "state": {"type": "str", "choices": ["present"], "default": "present"},
-    "overwrite": {"type": "str", "choices": ["always", "never"], "default": "always"},
-}
+ARGUMENT_SPEC = STATIC_LIST_ARGSPEC
 
 
 def run(params, client, check_mode, warn):
+    max_concurrency = check_concurrency(params["max_concurrency"])
     name = check_list_name(params["name"])
-    if params["src"] is not None:
-        extension, option = check_source_file(params["src"]), "src"
-        lines = read_source_lines(params["src"])
-    else:
-        extension, option = ".csv", "values"
-        lines = check_inline_values(params["values"])
-    with normalised_file(lines, option, extension) as (path, desired):
-        current = find_list(list_lists(client, with_values=True), name)
-        if current is not None and current["list_type"] != "static_list":
-            raise ConfigError("name: %s is a %s in Logpoint; only static lists can be imported"
-                              % (name, current["list_type"]))
-        if current is not None and current["values"] is None:
-            changes = None
-            changed = params["overwrite"] == "always"
-            warn("Logpoint does not report the values of list %s, so they cannot be compared; overwrite=%s %s"
-                 % (name, params["overwrite"], "imports them again" if changed else "leaves the list as it is"))
-        else:
-            changes = compare_values(current["values"] if current else [], desired, path, DIFF_SAMPLE)
-            changed = bool(changes["added"] or changes["removed"])
-        list_id = current["id"] if current else None
-        if changed and not check_mode:
-            imported = import_list(client, name, path, extension)
-            list_id = list_id or id_of(imported)
-    result = {
-        "name": name, "id": list_id, "list_type": "static_list", "count": len(desired),
-        "verified": changes is not None,
-        "added": changes["added"] if changes else None,
-        "removed": changes["removed"] if changes else None,
-    }
-    return changed, result, list_diff(name, current, len(desired), changes)
-
-
-def list_diff(name, current, count, changes):
-    """Counts and the first values added and removed; an unverifiable list shows counts only."""
-    before = {}
-    if current is not None:
-        before = {"name": name, "count": len(current["values"]) if current["values"] is not None else None}
-    after = {"name": name, "count": count}
-    if changes and (changes["added"] or changes["removed"]):
-        if current is not None:
-            before.update(removed=changes["removed"], values_removed=changes["values_removed"])
-        after.update(added=changes["added"], values_added=changes["values_added"])
-    return {"before": before, "after": after}
+    lines, option, extension = source_of(params)
+    with normalised_file(lines, option, extension) as desired:
+        current = read_static_list(client, name, desired)
+        plan = plan_list(client, name, desired, current, extension=extension, overwrite=params["overwrite"],
+                         warn=warn)
+        execute(plan, check_mode=check_mode, max_concurrency=max_concurrency)
+    result = dict(plan.report, id=imported_id(plan))
+    return plan.changed, result, plan.diffs[0]
 
 
 def main():

@@ -107,23 +107,14 @@ lists:
       sample: [bad.example, evil.example]
 """
 
-from ansible_collections.logpoint.siem.plugins.module_utils.api.lists import LIST_TYPES, filter_lists, list_lists
 from ansible_collections.logpoint.siem.plugins.module_utils.module import run_module
+from ansible_collections.logpoint.siem.plugins.module_utils.resources.lists import LIST_INFO_ARGSPEC, read_lists
 
-ARGUMENT_SPEC = {
-    "name": {"type": "str"},
-    "list_type": {"type": "str", "choices": list(LIST_TYPES)},
-    "include_values": {"type": "bool", "default": False},
-}
+ARGUMENT_SPEC = LIST_INFO_ARGSPEC
 
 
 def run(params, client, check_mode, warn):
-    lists = filter_lists(list_lists(client, with_values=params["include_values"]),
-                         name=params["name"], list_type=params["list_type"])
-    if not params["include_values"]:
-        for entry in lists:
-            del entry["values"]
-    return False, {"lists": lists}, None
+    return False, {"lists": read_lists(client, params["name"], params["list_type"], params["include_values"])}, None
 
 
 def main():

@@ -5,33 +5,40 @@
 
 Every incident call is asynchronous: the POST answers the path of an order
 (``/monitorapi/{pool}/{lp}/orders/{id}[/...]``, sometimes without its leading slash), which is polled
-until its ``response`` carries ``success`` or ``errors``, or until the deadline. Writes act on behalf
-of ``data.incident_user_id``: the incident's assignee (for reassign, the new assignee), since Director
-only lets the assignee resolve and close. Writes run per incident, incidents concurrently (at most
-``WRITE_WORKERS``); after a failed or timed-out order no further order is sent.
+until its ``response`` carries ``success`` or ``errors``. Orders go in groups: ``run_orders`` submits
+all orders of a group concurrently (at most ``max_concurrency`` requests at a time), then polls every
+order still pending in rounds - at once, then after 0.2 s, 0.4 s... up to 2 s apart - until all have
+finished or one deadline, ``wait_timeout`` seconds after the submits, has passed. Each order's outcome
+comes back on its own: its response, its failure, or one OrderTimeoutError naming every order of the
+group that did not finish.
+
+Writes act on behalf of ``data.incident_user_id`` (``order_data``): the incident's assignee (for
+reassign, the new assignee), since Director only lets the assignee resolve and close.
 """
 
 from __future__ import annotations
 
 import re
-import threading
 import time
 
+from ansible_collections.logpoint.siem.plugins.module_utils._concurrency import (
+    DEFAULT_CONCURRENCY, fan_out, fan_out_settled)
 from ansible_collections.logpoint.siem.plugins.module_utils.api.incidents import (
-    concurrently, parse_incident, window_bounds)
+    index_by_id, parse_incident, window_bounds)
 from ansible_collections.logpoint.siem.plugins.module_utils.api.users import parse_users
 from ansible_collections.logpoint.siem.plugins.module_utils._response import rows_of
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import (
-    ApiError, ConfigError, LogpointError, OrderTimeoutError, ResponseFormatError)
+    ApiError, ConfigError, OrderTimeoutError, ResponseFormatError)
 from ansible_collections.logpoint.siem.plugins.module_utils.timeparse import iso_utc
 
-WRITE_WORKERS = 6
 POLL_FIRST_DELAY = 0.2
 POLL_MAX_DELAY = 2.0
 ENDPOINTS = {"assign": "reassign", "reopen": "reopen", "comment": "comment", "resolve": "resolve",
              "close": "close", "send_for_investigation": "sendForInvestigation"}
 FETCH_FILTERS = (("status", "status"), ("risk", "risk"), ("type", "type"), ("assigned_to", "assigned_to_users"))
 RESULT_KEYS = ("result", "results", "data", "rows", "incidents")
+TIMEOUT_ADVICE = ("Director may still carry it out; check the order in the Director Console or run the task again "
+                  "later (it only sends what is still missing).")
 _ORDER_ID = re.compile(r"orders/([^/]+)")
 
 
@@ -67,17 +74,38 @@ def result_rows(response):
     return rows_of(response)
 
 
+def order_data(action, acting_user_id, value=None):
+    """The ``data`` of a write order: on behalf of ``acting_user_id``, with the comment text for a comment."""
+    data = {"incident_user_id": acting_user_id}
+    if action == "comment":
+        data["comment"] = value
+    return data
+
+
+class Order:
+    """A submitted order: ``id``, the ``path`` to poll, ``what`` it does; ``response`` once it has finished."""
+
+    def __init__(self, order_id, path, what):
+        self.id = order_id
+        self.path = path
+        self.what = what
+        self.response = None
+        self.error = None
+
+
 class DirectorIncidents:
     """The incident backend for the Director API."""
 
     name = "director"
 
-    def __init__(self, client, wait_timeout, *, sleep=time.sleep, clock=time.monotonic):
+    def __init__(self, client, wait_timeout, *, max_concurrency=DEFAULT_CONCURRENCY, sleep=time.sleep,
+                 clock=time.monotonic):
         if not (client.pool_uuid and client.logpoint_identifier):
             raise ConfigError("the Director API needs pool_uuid and logpoint_identifier (or LOGPOINT_POOL_UUID "
                               "and LOGPOINT_IDENTIFIER) as the Director Console shows them")
         self.client = client
         self.wait_timeout = wait_timeout
+        self.max_concurrency = max_concurrency
         self.sleep = sleep
         self.clock = clock
 
@@ -88,7 +116,7 @@ class DirectorIncidents:
             {"users": self.client.call("GET", self._path("Users"), auth="director", api="director")}))
 
     def read(self, windows, *, filters, wanted_ids=None):
-        """Incidents of every status detected in the time ``windows``, one fetch order per window.
+        """Incidents of every status detected in the time ``windows``: one fetch order per window, together.
 
         ``filters`` (``status``, ``risk``, ``type``, ``assigned_to`` lists of ids) become fetch filters.
         ``wanted_ids`` are found among them by the caller.
@@ -97,104 +125,109 @@ class DirectorIncidents:
         for option, key in FETCH_FILTERS:
             if filters.get(option):
                 base[key] = ["UEBA" if value == "ueba" else value for value in filters[option]]
-
-        def fetch(window):
+        requests = []
+        for window in windows:
             start_date, end_date = window_bounds(window)
-            data = dict(base, start_date=start_date, end_date=end_date)
-            response = self._order("POST", self._path("Incidents", "fetch"), data, read=True,
-                                   what="fetch of the incidents detected from %s" % iso_utc(start_date))
-            return [parse_incident(row) for row in result_rows(response)]
-
+            requests.append((self._path("Incidents", "fetch"), dict(base, start_date=start_date, end_date=end_date),
+                             "fetch of the incidents detected from %s" % iso_utc(start_date)))
         found = {}
-        for incidents in concurrently(fetch, windows):
-            for incident in incidents:
-                found.setdefault(incident["id"], incident)
+        for order in _raise_first(self.run_orders(requests, read=True)):
+            index_by_id(found, (parse_incident(row) for row in result_rows(order.response)))
         return list(found.values())
 
-    def data(self, incident):
-        """The incident's log rows: fetchIncidentData (an order), then IncidentData."""
-        self._order("POST", self._path("Incidents", incident["id"], "fetchIncidentData"), {}, read=True,
-                    what="fetchIncidentData of incident %s" % incident["id"])
+    def data(self, incidents):
+        """``{incident id: log rows}``: the fetchIncidentData orders together, then each IncidentData."""
+        requests = [(self._path("Incidents", incident["id"], "fetchIncidentData"), {},
+                     "fetchIncidentData of incident %s" % incident["id"]) for incident in incidents]
+        _raise_first(self.run_orders(requests, read=True))
+        rows = fan_out(self._incident_data, incidents, self.max_concurrency)
+        return dict(zip((incident["id"] for incident in incidents), rows))
+
+    def _incident_data(self, incident):
         return rows_of(self.client.call("GET", self._path("Incidents", "IncidentData", incident["id"]),
                                         auth="director", api="director"))
 
     # ---- writes ---------------------------------------------------------------------------
 
-    def apply(self, plans):
-        """Run each incident's steps in order, incidents concurrently; returns ``{incident id: [order ids]}``.
-
-        The first failed or timed-out order stops every worker before its next order; its error is
-        raised with the orders that had already completed.
-        """
-        orders = dict((incident["id"], []) for incident, steps in plans)
-        completed = []
-        errors = []
-        stop = threading.Event()
-
-        def run(plan):
-            incident, steps = plan
-            acting = incident["assignee_id"]
-            for action, value in steps:
-                if stop.is_set():
-                    return
-                if action == "assign":
-                    acting = value
-                data = {"incident_user_id": acting}
-                if action == "comment":
-                    data["comment"] = value
-                try:
-                    self._order("POST", self._path("Incidents", incident["id"], ENDPOINTS[action]), data,
-                                read=False, what="%s of incident %s" % (action, incident["id"]),
-                                started=orders[incident["id"]].append)
-                except LogpointError as exc:
-                    stop.set()
-                    errors.append(exc)
-                    return
-                completed.append(action)
-
-        concurrently(run, plans, WRITE_WORKERS)
-        if errors:
-            error = errors[0]
-            error.message += "; no further order was sent (%d order(s) had completed)" % len(completed)
-            raise error
-        return orders
+    def write_request(self, action, incident_id, data):
+        """The ``(path, data, what)`` of a write order for ``run_orders``."""
+        return self._path("Incidents", incident_id, ENDPOINTS[action]), data, "%s of incident %s" % (action, incident_id)
 
     # ---- orders ---------------------------------------------------------------------------
 
-    def _order(self, method, path, data, *, read, what, started=None):
-        """Submit an order and wait for its outcome; returns the order's ``response``."""
-        body = self.client.call(method, path, auth="director", api="director", json={"data": data}, read=read)
+    def run_orders(self, requests, *, read=False):
+        """Submit ``requests`` (``(path, data, what)``) together, wait for them together.
+
+        Returns ``[(Order, None) or (None, error)]`` in request order: a finished order, or the error of
+        its submit, its failure, or the OrderTimeoutError of the group's unfinished orders.
+        """
+        submitted = fan_out_settled(lambda request: self._submit(*request, read=read), requests,
+                                    self.max_concurrency)
+        pending = self._wait([order for order, error in submitted if error is None])
+        timeout = self._timeout(pending) if pending else None
+        outcomes = []
+        for order, error in submitted:
+            if order is not None:
+                error = order.error or (timeout if order.response is None else self._failure(order))
+            outcomes.append((None, error) if error else (order, None))
+        return outcomes
+
+    def _submit(self, path, data, what, *, read):
+        body = self.client.call("POST", path, auth="director", api="director", json={"data": data}, read=read)
         order_path = body.get("message") if isinstance(body, dict) else None
         order_id = order_id_of(order_path)
         if not order_id:
             raise ResponseFormatError("Director did not answer with a monitorapi order path: %r"
-                                      % (str(order_path)[:200],), method=method, path=path)
-        if started:
-            started(order_id)
-        response = self._wait(order_path, order_id, what)
-        problem = order_errors(response)
-        if problem:
-            raise ApiError("Director order %s (%s) failed: %s" % (order_id, what, problem),
-                           method=method, path=path, server_message=problem)
-        return response
+                                      % (str(order_path)[:200],), method="POST", path=path)
+        return Order(order_id, order_path, what)
 
-    def _wait(self, order_path, order_id, what):
+    def _wait(self, orders):
+        """Poll every pending order each round until all finished or the deadline; returns the unfinished."""
         deadline = self.clock() + self.wait_timeout
         delay = POLL_FIRST_DELAY
-        while True:
-            response = order_outcome(self.client.call("GET", order_path, auth="director", api="director"))
-            if response is not None:
-                return response
-            remaining = deadline - self.clock()
-            if remaining <= 0:
-                raise OrderTimeoutError(
-                    "Director order %s (%s) was still pending after %ss (wait_timeout)"
-                    % (order_id, what, self.wait_timeout),
-                    order_id=order_id, method="GET", path=order_path,
-                    advice="Director may still carry it out; check the order in the Director Console or run "
-                           "the task again later (it only sends what is still missing).")
-            self.sleep(min(delay, remaining))
+        pending = list(orders)
+        while pending:
+            started = self.clock()
+            fan_out_settled(self._poll, pending, self.max_concurrency)
+            pending = [order for order in pending if order.response is None and order.error is None]
+            now = self.clock()
+            if not pending or now >= deadline:
+                break
+            self.sleep(max(0.0, min(started + delay, deadline) - now))
             delay = min(delay * 2, POLL_MAX_DELAY)
+        return pending
+
+    def _poll(self, order):
+        try:
+            order.response = order_outcome(self.client.call("GET", order.path, auth="director", api="director"))
+        except Exception as exc:  # pylint: disable=broad-except  # kept as this order's outcome
+            order.error = exc
+
+    @staticmethod
+    def _failure(order):
+        problem = order_errors(order.response)
+        if not problem:
+            return None
+        return ApiError("Director order %s (%s) failed: %s" % (order.id, order.what, problem),
+                        method="GET", path=order.path, server_message=problem)
+
+    def _timeout(self, pending):
+        first = pending[0]
+        message = "Director order %s (%s) was still pending after %ss (wait_timeout)" % (
+            first.id, first.what, self.wait_timeout)
+        if len(pending) > 1:
+            message += ", and so were %d more: %s" % (
+                len(pending) - 1, ", ".join("%s (%s)" % (order.id, order.what) for order in pending[1:]))
+        return OrderTimeoutError(message, order_id=first.id, order_ids=[order.id for order in pending],
+                                 method="GET", path=first.path, advice=TIMEOUT_ADVICE)
 
     def _path(self, *parts):
         return "configapi/%s/%s/%s" % (self.client.pool_uuid, self.client.logpoint_identifier, "/".join(parts))
+
+
+def _raise_first(outcomes):
+    """The results of ``[(result, None) or (None, error)]``, or the first error raised."""
+    for _result, error in outcomes:
+        if error is not None:
+            raise error
+    return [result for result, _error in outcomes]

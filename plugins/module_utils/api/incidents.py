@@ -3,25 +3,25 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Classic Incident API (logpoint-api.md §8): body credentials, GET with a JSON body, id-list writes.
 
-Also the incident parser both incident APIs share (Director fetch results carry the same fields)
-and the helper that runs reads concurrently. Every incident becomes one plain dict::
+Also the incident parser both incident APIs share (Director fetch results carry the same fields).
+Every incident becomes one plain dict::
 
     {"id", "incident_id", "name", "description", "status", "risk", "type", "assignee_id",
      "detection_timestamp", "rows_count", "comments": [{"user", "comment", "time"}]}
 
 with None for what the source does not tell (closed incidents known only from ``/incident_states``).
+Which incidents to read and what to write is resource logic (``resources/incidents.py``).
 """
 
 from __future__ import annotations
 
 import math
-from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.logpoint.siem.plugins.module_utils._concurrency import DEFAULT_CONCURRENCY, fan_out
 from ansible_collections.logpoint.siem.plugins.module_utils.api.users import list_users
 from ansible_collections.logpoint.siem.plugins.module_utils._response import rows_of
 
 VERSION = "0.1"
-READ_WORKERS = 4
 BATCH_SIZE = 500  # ids per write request
 WRITE_ENDPOINTS = {
     "take_over": "/assign_incident",
@@ -31,8 +31,6 @@ WRITE_ENDPOINTS = {
     "close": "/close_incident",
 }
 URL_FILTERS = ("status", "risk", "type")
-# The order the classic writes go out in; planning puts each incident's steps in this order too.
-CLASSIC_ORDER = ("take_over", "reopen", "comment", "resolve", "close", "assign")
 
 
 def _lower(value):
@@ -75,15 +73,6 @@ def parse_incident(row):
     }
 
 
-def concurrently(function, items, workers=READ_WORKERS):
-    """``[function(item) for item in items]``, at most ``workers`` at a time; the first error is raised."""
-    items = list(items)
-    if len(items) < 2:
-        return [function(item) for item in items]
-    with ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:
-        return list(pool.map(function, items))
-
-
 def window_bounds(window):
     """A ``(since, until)`` window as whole epoch seconds that contain it."""
     return int(math.floor(window[0])), int(math.ceil(window[1]))
@@ -94,13 +83,21 @@ def _window_body(window):
     return {"requestData": {"version": VERSION, "ts_from": ts_from, "ts_to": ts_to}}
 
 
+def index_by_id(found, incidents):
+    """Add ``incidents`` to the dict ``found`` by id; an id already there keeps its first entry."""
+    for incident in incidents:
+        found.setdefault(incident["id"], incident)
+    return found
+
+
 class ClassicIncidents:
     """The incident backend for the classic API; the acting user of every write is the API user."""
 
     name = "classic"
 
-    def __init__(self, client):
+    def __init__(self, client, max_concurrency=DEFAULT_CONCURRENCY):
         self.client = client
+        self.max_concurrency = max_concurrency
 
     def users(self):
         return list_users(self.client)
@@ -116,51 +113,46 @@ class ClassicIncidents:
         statuses = filters.get("status")
         found = {}
         if not statuses or set(statuses) - {"closed"}:
-            params = dict((key, ",".join(filters[key])) for key in URL_FILTERS if filters.get(key))
-            for body in concurrently(lambda window: self._get("/incidents", window, params), windows):
-                for incident in map(parse_incident, body.get("incidents") or []):
-                    found.setdefault(incident["id"], incident)
+            index_by_id(found, self._open(windows, filters))
         known = set(found) | set(incident["incident_id"] for incident in found.values())
         if (not statuses or "closed" in statuses) and (wanted_ids is None or set(wanted_ids) - known):
-            for body in concurrently(lambda window: self._get("/incident_states", window), windows):
-                for row in body.get("states", body.get("incidents")) or []:
-                    state = parse_incident(row)
-                    if state["status"] == "closed":
-                        found.setdefault(state["id"], state)
+            index_by_id(found, self._closed(windows))
         return list(found.values())
 
-    def data(self, incident):
-        """The incident's log rows (``/get_data_from_incident``)."""
+    def _open(self, windows, filters):
+        params = dict((key, ",".join(filters[key])) for key in URL_FILTERS if filters.get(key))
+        bodies = fan_out(lambda window: self._get("/incidents", window, params), windows, self.max_concurrency)
+        return [parse_incident(row) for body in bodies for row in body.get("incidents") or []]
+
+    def _closed(self, windows):
+        bodies = fan_out(lambda window: self._get("/incident_states", window), windows, self.max_concurrency)
+        states = [parse_incident(row) for body in bodies for row in body.get("states", body.get("incidents")) or []]
+        return [state for state in states if state["status"] == "closed"]
+
+    def data(self, incidents):
+        """``{incident id: log rows}`` (``/get_data_from_incident``, concurrently)."""
+        return dict(zip((incident["id"] for incident in incidents),
+                        fan_out(self._data, incidents, self.max_concurrency)))
+
+    def _data(self, incident):
         request = {"incident_obj_id": incident["id"], "incident_id": incident["incident_id"]}
         if incident["detection_timestamp"] is not None:
             request["date"] = incident["detection_timestamp"]
         body = self.client.call("GET", "/get_data_from_incident", auth="classic_json", json={"requestData": request})
         return rows_of(body)
 
-    def apply(self, plans):
-        """Send the planned steps batched per action (``plans``: ``[(incident, steps)]``); no order ids."""
-        for action in CLASSIC_ORDER:
-            batches = {}
-            for incident, steps in plans:
-                for step_action, value in steps:
-                    if step_action == action:
-                        batches.setdefault(value, []).append(incident["id"])
-            for value, ids in batches.items():
-                for start in range(0, len(ids), BATCH_SIZE):
-                    self._write(action, value, ids[start:start + BATCH_SIZE])
-        return {}
-
-    def _write(self, action, value, ids):
+    def write(self, action, value, ids):
+        """One id-list write (at most ``BATCH_SIZE`` ids): a comment ``value``, or the new assignee's id."""
         if action == "comment":
             data = {"states": [{"_id": incident_id, "comments": [value]} for incident_id in ids]}
             path = "/add_incident_comment"
         else:
-            data = {"incident_ids": ids}
+            data = {"incident_ids": list(ids)}
             if value is not None:
                 data["new_assignee"] = value
             path = WRITE_ENDPOINTS[action]
         data["version"] = VERSION
-        self.client.call("POST", path, auth="classic_json", json={"requestData": data})
+        return self.client.call("POST", path, auth="classic_json", json={"requestData": data})
 
     def _get(self, path, window, params=None):
         return self.client.call("GET", path, auth="classic_json", params=params, json=_window_body(window))

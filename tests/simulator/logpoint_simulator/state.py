@@ -25,6 +25,7 @@ DEFAULT_SETTINGS = {
     "list_values": True,
     "director_pending_polls": 1,
     "director_never_finish": False,
+    "director_never_finish_incidents": [],
     "director_order_slash": True,
     "lm_rate_limit": None,
     "forget_searches": 0,
@@ -165,6 +166,9 @@ def validate_setting(key, value):
         return f"{key} must be true or false"
     if key in ("director_pending_polls", "forget_searches") and not _is_count(value):
         return f"{key} must be an integer >= 0"
+    if key == "director_never_finish_incidents" and not (
+            isinstance(value, list) and all(isinstance(item, str) for item in value)):
+        return f"{key} must be a list of incident ids"
     if key == "lm_rate_limit" and value is not None and not (_is_count(value) and value > 0):
         return f"{key} must be null or an integer >= 1 (requests per window)"
     return None

@@ -58,6 +58,16 @@ def test_never_finishing_orders_and_the_path_without_leading_slash(api):
     assert len(fetch(api)) == 12  # reads still finish, so a client gets as far as its write
 
 
+def test_orders_of_listed_incidents_never_finish_and_the_others_do(api):
+    api.control("POST", "settings", json={"director_never_finish_incidents": [LOW_OF_ADMIN]})
+    stuck = submit(api, f"/{LOW_OF_ADMIN}/resolve", {"incident_user_id": seed.ADMIN_ID})
+    done = submit(api, f"/{CRITICAL_OF_ANALYST}/comment", {"incident_user_id": seed.ADMIN_ID, "comment": "x"})
+    assert all(poll(api, stuck)["response"] == {} for attempt in range(5))
+    assert finish(api, done)["success"] is True
+    response = api.post("/_simulator/settings", json={"director_never_finish_incidents": "all"})
+    assert response.status_code == 400 and "must be a list of incident ids" in response.json()["error"]
+
+
 def test_fetch_orders_carry_the_incidents_of_every_status_and_a_data_node_suffix(api):
     path = submit(api, "/fetch", {})
     assert path.endswith("/datanode-01")

@@ -7,8 +7,9 @@ Served by the same process under the same base URL as the Logpoint itself, for p
 Every incident call is asynchronous: it answers `{"status": "Success", "message": "<order path>"}`
 and the work happens when the order finishes. `GET /monitorapi/{pool}/{lp}/orders/{id}[/<suffix>]`
 answers `{"request": {...}, "response": {}}` while pending (`director_pending_polls` polls, default
-1; write orders forever with `director_never_finish`, while fetches still finish, so that a client
-can find incidents and then meet its deadline on a write), then the result: `response.success`, `message`,
+1; write orders forever with `director_never_finish`, or those of the incidents listed in
+`director_never_finish_incidents`, while fetches still finish, so that a client can find incidents
+and then meet its deadline on a write), then the result: `response.success`, `message`,
 `audit_data`, and `errors` on failure; fetch results carry the incidents in `response.result`.
 The order path has a leading slash unless `director_order_slash` is false (as seen live).
 Malformed bodies are refused at once with HTTP 400 `{"status": "Failed", "message": ...}`; failures
@@ -165,7 +166,8 @@ def _submit(action, incident_id, data, suffix=""):
             "id": order_id, "action": action, "incident_id": incident_id, "data": dict(data),
             "request": {"action": action, "incident": incident_id, "data": dict(data)},
             "pending_polls": sim.settings["director_pending_polls"],
-            "never_finish": sim.settings["director_never_finish"] and action not in READ_ACTIONS,
+            "never_finish": action not in READ_ACTIONS and (
+                sim.settings["director_never_finish"] or incident_id in sim.settings["director_never_finish_incidents"]),
             "result": None,
         }
         slash = "/" if sim.settings["director_order_slash"] else ""

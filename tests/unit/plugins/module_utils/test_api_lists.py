@@ -9,9 +9,10 @@ import os
 import pytest
 from werkzeug.formparser import parse_form_data
 
-from ansible_collections.logpoint.siem.plugins.module_utils.api.lists import (
-    check_inline_values, check_list_name, check_source_file, compare_values, filter_lists, find_list,
-    normalised_file, parse_list_row, read_source_lines, read_values)
+from ansible_collections.logpoint.siem.plugins.module_utils.api.lists import parse_list_row
+from ansible_collections.logpoint.siem.plugins.module_utils.resources.lists import (
+    ServerValues, check_inline_values, check_list_name, check_source_file, compare, filter_lists, find_list,
+    normalised_file, read_source_lines)
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError
 from ansible_collections.logpoint.siem.plugins.module_utils.multipart import MultipartFileBody
 
@@ -29,18 +30,19 @@ def test_invalid_names_name_the_rule(name):
 
 
 def normalise(lines, option="values", suffix=".csv"):
-    with normalised_file(lines, option, suffix) as (path, values):
-        return list(read_values(path)), values
+    with normalised_file(lines, option, suffix) as desired:
+        return list(desired), len(desired)
 
 
 def test_values_are_trimmed_deduplicated_and_keep_their_order():
     ordered, values = normalise([" b ", "a", "", "  ", "b", "c\t", "a"])
     assert ordered == ["b", "a", "c"]
-    assert values == {"a", "b", "c"}
+    assert values == 3
 
 
 def test_the_temporary_file_is_removed():
-    with normalised_file(["a"], "values", ".txt") as (path, _values):
+    with normalised_file(["a"], "values", ".txt") as desired:
+        path = desired.path
         assert path.endswith(".txt") and os.path.exists(path)
     assert not os.path.exists(path)
 
@@ -86,15 +88,21 @@ def test_source_file_extension_and_existence(tmp_path):
         check_source_file(str(tmp_path / "missing.txt"))
 
 
+def server_values(desired, values, sample_size):
+    current = ServerValues(desired.index, sample_size)
+    current.extend(values)
+    return current
+
+
 def test_compare_counts_and_samples_in_order():
-    with normalised_file(["d", "a", "e", "b"], "values", ".csv") as (path, desired):
-        changes = compare_values(["z", "a", "b", "y", "z"], desired, path, sample_size=1)
+    with normalised_file(["d", "a", "e", "b"], "values", ".csv") as desired:
+        changes = compare(desired, server_values(desired, ["z", "a", "b", "y", "z"], 1), sample_size=1)
     assert changes == {"added": 2, "removed": 2, "values_added": ["d"], "values_removed": ["z"]}
 
 
 def test_compare_equal_sets_in_another_order_is_no_change():
-    with normalised_file(["a", "b"], "values", ".csv") as (path, desired):
-        assert compare_values(["b", "a", "a"], desired, path, 20) == {
+    with normalised_file(["a", "b"], "values", ".csv") as desired:
+        assert compare(desired, server_values(desired, ["b", "a", "a"], 20), 20) == {
             "added": 0, "removed": 0, "values_added": [], "values_removed": []}
 
 

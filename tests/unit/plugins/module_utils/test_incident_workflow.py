@@ -7,12 +7,13 @@ import os
 
 import pytest
 
+from ansible_collections.logpoint.siem.plugins.module_utils._converge import execute
 from ansible_collections.logpoint.siem.plugins.module_utils.api.incidents import (
     BATCH_SIZE, ClassicIncidents, parse_incident)
 from ansible_collections.logpoint.siem.plugins.module_utils._response import interpret_response, rows_of
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError
-from ansible_collections.logpoint.siem.plugins.module_utils.incident_workflow import (
-    Selection, choose_api, describe, has_comment, lifecycle_steps, plan_incident, select, time_windows)
+from ansible_collections.logpoint.siem.plugins.module_utils.resources.incidents import (
+    Selection, choose_api, describe, has_comment, lifecycle_steps, plan_incident, plan_state, select, time_windows)
 
 FIXTURES = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "fixtures", "real-responses"))
 NOW = 1795392000.0  # 2026-11-23T00:00:00Z
@@ -206,6 +207,8 @@ def test_comment_comparison_undoes_the_ui_double_escaping():
 # ---- classic batching ----------------------------------------------------------------------------
 
 class RecordingClient:
+    username = "admin"
+
     def __init__(self):
         self.calls = []
 
@@ -216,9 +219,10 @@ class RecordingClient:
 
 def test_classic_writes_are_batched_per_action_in_lifecycle_order():
     client = RecordingClient()
-    plans = [(incident(id="%024x" % n), [("take_over", ADMIN), ("comment", "bulk"), ("resolve", None),
-                                         ("close", None)]) for n in range(BATCH_SIZE + 1)]
-    ClassicIncidents(client).apply(plans)
+    incidents = [incident(id="%024x" % n, assignee_id=ANALYST) for n in range(BATCH_SIZE + 1)]
+    desired = {"state": "closed", "comment": "bulk", "api_user_id": ADMIN, "take_ownership": True}
+    plan = plan_state(ClassicIncidents(client), Selection({}, NOW), incidents, desired, str)
+    execute(plan, check_mode=False, max_concurrency=1)
     assert [path for method, path, data in client.calls] == [
         "/assign_incident", "/assign_incident", "/add_incident_comment", "/add_incident_comment",
         "/resolve_incident", "/resolve_incident", "/close_incident", "/close_incident"]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.logpoint.siem.plugins.module_utils._converge import Change, Plan
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError
+from ansible_collections.logpoint.siem.plugins.module_utils.resources.incidents import blocked_error, report
 from ansible_collections.logpoint.siem.plugins.modules import incident_state
 
 
@@ -26,7 +28,7 @@ def test_check_desired(values, message):
 def test_blocked_incidents_are_listed_with_their_assignees_up_to_a_limit():
     blocked = [({"id": "65b0%020d" % n, "name": "Incident %d" % n, "assignee_id": "u%d" % n}, "assigned")
                for n in range(12)]
-    error = incident_state.blocked_error(blocked, lambda user_id: "user-" + user_id, "admin")
+    error = blocked_error(blocked, lambda user_id: "user-" + user_id, "admin")
     text = str(error)
     assert "65b000000000000000000000 'Incident 0' (user-u0)" in text and "'Incident 9' (user-u9)" in text
     assert "Incident 10'" not in text and "and 2 more" in text
@@ -40,7 +42,13 @@ def test_report_counts_actions_and_diffs_only_changed_incidents():
         ({"id": "b", "incident_id": None, "name": "B", "risk": "low", "status": "closed", "assignee_id": "u1"},
          {"steps": [], "after": {"status": "closed", "assignee_id": "u1"}}),
     ]
-    result, diff = incident_state.report("director", plans, {"a": ["o1", "o2"]}, lambda user_id: "name-" + user_id)
+    plan = Plan()
+    orders = {"a": ["o1", "o2"]}
+    for incident, steps in plans:
+        changes = [Change(action, action, send=list, result=order_id)
+                   for (action, _value), order_id in zip(steps["steps"], orders.get(incident["id"], []))]
+        plan.entries.append({"incident": incident, "plan": steps, "changes": changes})
+    result, diff = report("director", plan, lambda user_id: "name-" + user_id)
     assert result["summary"] == {"selected": 2, "changed": 1, "unchanged": 1, "actions": {"comment": 1, "resolve": 1}}
     assert [entry["order_ids"] for entry in result["incidents"]] == [["o1", "o2"], []]
     assert diff == {"before": {"a": {"assignee": "name-u1", "status": "unresolved"}},

@@ -3,6 +3,8 @@
 """static_list.run against a fake client: compare, check mode, unverifiable lists, the diff."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError
@@ -14,10 +16,11 @@ class FakeLists:
         self.rows = rows
         self.uploads = []
 
-    def list_all(self, path, *, scope, page_size, params=None):
+    def list_all(self, path, *, scope, page_size, params=None, loads=json.loads, as_bytes=False):
         assert (path, scope, page_size, params) == ("/UserDefinedList/lists_api", "search:read", 100,
                                                     {"return_all_data": "true"})
-        return self.rows
+        body = json.dumps({"rows": self.rows, "total": len(self.rows)})  # decoded as the client does
+        return loads(body.encode("utf-8") if as_bytes else body)["rows"]
 
     def call(self, method, path, *, auth, scope, body, headers):
         assert (method, path, auth, scope) == ("POST", "/UserDefinedList/import_api", "jwt", "search:write")
@@ -26,7 +29,8 @@ class FakeLists:
 
 
 def params(**overrides):
-    return dict({"name": "bad_ips", "values": None, "src": None, "state": "present", "overwrite": "always"}, **overrides)
+    return dict({"name": "bad_ips", "values": None, "src": None, "state": "present", "overwrite": "always",
+                 "max_concurrency": 4}, **overrides)
 
 
 def row(name="BAD_IPS", values=("192.0.2.1", "192.0.2.2"), list_type="static_list"):

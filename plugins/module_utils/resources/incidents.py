@@ -1,0 +1,482 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the logpoint.siem collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Incidents as a resource: options, which API, which incidents, what to change, the engine plan.
+
+* ``choose_api`` / ``backend_for``: the classic Incident API or Director (``api/incidents.py``,
+  ``api/director.py``; both backends offer ``users``, ``read`` and ``data``).
+* ``Selection``: ``ids`` or ``filters`` checked before any request; the time window is read in
+  slices of ``SLICE_SECONDS`` so that no single request asks for an unbounded period.
+* ``plan_incident``: the steps that bring one incident to the desired state, touching nothing
+  that is already there.
+* ``plan_state``: the engine plan of incident_state. Classic steps are batched id-list writes, one
+  phase per action in ``CLASSIC_ORDER``. Director steps are orders, one phase per action in
+  ``DIRECTOR_ORDER``: the first order of a phase that the engine runs submits every order of that
+  phase concurrently and polls them together (``OrderGroup``), so each order is one change with its
+  own outcome - written, failed, or still pending at the deadline.
+* ``describe`` / ``report``: incidents as the modules return them (user names, ISO 8601 times).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import threading
+
+from ansible_collections.logpoint.siem.plugins.module_utils._concurrency import DEFAULT_CONCURRENCY
+from ansible_collections.logpoint.siem.plugins.module_utils._converge import CONVERGE_ARGSPEC, Batch, Change, Plan
+from ansible_collections.logpoint.siem.plugins.module_utils.api.director import DirectorIncidents, order_data
+from ansible_collections.logpoint.siem.plugins.module_utils.api.incidents import BATCH_SIZE, ClassicIncidents
+from ansible_collections.logpoint.siem.plugins.module_utils.api.users import resolve_user, user_name
+from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError
+from ansible_collections.logpoint.siem.plugins.module_utils.state import managed_diff
+from ansible_collections.logpoint.siem.plugins.module_utils.timeparse import iso_utc, parse_instant
+
+STATUSES = ("unresolved", "resolved", "closed")
+RISKS = ("low", "medium", "high", "critical")
+TYPES = ("alert", "search", "ueba")
+APIS = ("auto", "classic", "director")
+DIRECTOR_OPTIONS = ("director_url", "director_token", "pool_uuid", "logpoint_identifier")
+DEFAULT_SINCE = "7d"
+SLICE_SECONDS = 86400
+DEFAULT_WAIT_TIMEOUT = 60
+_ID = re.compile(r"^(?:[0-9a-f]{24}|[0-9a-f]{32})$")
+
+FILTERS_SPEC = {
+    "name": {"type": "str"},
+    "status": {"type": "list", "elements": "str", "choices": list(STATUSES)},
+    "risk": {"type": "list", "elements": "str", "choices": list(RISKS)},
+    "type": {"type": "list", "elements": "str", "choices": list(TYPES)},
+    "since": {"type": "raw", "default": DEFAULT_SINCE},
+    "until": {"type": "raw"},
+    "assigned_to": {"type": "list", "elements": "str"},
+}
+SELECTION_SPEC = {
+    "ids": {"type": "list", "elements": "str"},
+    "filters": {"type": "dict", "options": FILTERS_SPEC},
+    "api": {"type": "str", "choices": list(APIS), "default": "auto"},
+}
+STATE_ARGSPEC = dict(SELECTION_SPEC, **CONVERGE_ARGSPEC, **{
+    "state": {"type": "str", "choices": list(STATUSES)},
+    "assignee": {"type": "str"},
+    "comment": {"type": "str"},
+    "send_for_investigation": {"type": "bool", "default": False},
+    "take_ownership": {"type": "bool", "default": False},
+    "wait_timeout": {"type": "int", "default": DEFAULT_WAIT_TIMEOUT},
+})
+INFO_ARGSPEC = dict(SELECTION_SPEC, **{
+    "include_comments": {"type": "bool", "default": False},
+    "include_data": {"type": "bool", "default": False},
+})
+# The order the writes go out in, one engine phase each; planning puts each incident's steps in this order too.
+CLASSIC_ORDER = ("take_over", "reopen", "comment", "resolve", "close", "assign")
+DIRECTOR_ORDER = ("assign", "reopen", "comment", "resolve", "close", "send_for_investigation")
+BLOCKED_LIMIT = 10
+
+
+# ---- which API ----------------------------------------------------------------------------------
+
+def choose_api(params, *, needs_director=False):
+    """``classic`` or ``director`` for the ``api`` option; auto means Director when its options are set."""
+    api = params.get("api") or "auto"
+    given = [name for name in DIRECTOR_OPTIONS if params.get(name)]
+    missing = [name for name in DIRECTOR_OPTIONS if not params.get(name)]
+    if api == "auto":
+        if given and missing:
+            raise ConfigError("api: auto found some Director options (%s) but not %s; set them all for the Director "
+                              "API, or api: classic" % (", ".join(given), ", ".join(missing)))
+        api = "director" if given else "classic"
+    if needs_director and api != "director":
+        raise ConfigError("send_for_investigation needs the Director API: set %s (api: director or auto)"
+                          % ", ".join(DIRECTOR_OPTIONS))
+    if api == "director" and missing:
+        raise ConfigError("api: director needs %s (or their LOGPOINT_* environment variables)" % ", ".join(missing))
+    return api
+
+
+def backend_for(api, client, wait_timeout=DEFAULT_WAIT_TIMEOUT, max_concurrency=DEFAULT_CONCURRENCY):
+    if api == "director":
+        return DirectorIncidents(client, wait_timeout, max_concurrency=max_concurrency)
+    return ClassicIncidents(client, max_concurrency)
+
+
+# ---- which incidents ----------------------------------------------------------------------------
+
+def time_windows(since, until, size=SLICE_SECONDS):
+    """``[since, until]`` cut into consecutive windows of at most ``size`` seconds."""
+    windows = []
+    start = since
+    while start < until:
+        end = min(start + size, until)
+        windows.append((start, end))
+        start = end
+    return windows
+
+
+class Selection:
+    """The ``ids`` and ``filters`` options, checked; ``since``/``until`` as epoch seconds."""
+
+    def __init__(self, params, now):
+        filters = dict((k, v) for k, v in (params.get("filters") or {}).items() if v not in (None, []))
+        self.ids = self._check_ids(params.get("ids"))
+        narrowing = sorted(set(filters) - {"since", "until"})
+        if self.ids is not None and narrowing:
+            raise ConfigError("filters.%s cannot be combined with ids: ids name the incidents; with ids, filters "
+                              "only give the time window (since, until)" % ", filters.".join(narrowing))
+        self.statuses = filters.get("status")
+        self.risks = filters.get("risk")
+        self.types = filters.get("type")
+        self.assigned_to = filters.get("assigned_to")
+        self.name = None
+        if filters.get("name"):
+            try:
+                self.name = re.compile(filters["name"], re.IGNORECASE)
+            except re.error as exc:
+                raise ConfigError("filters.name: %r is not a regular expression: %s" % (filters["name"], exc))
+        try:
+            self.since = parse_instant(filters.get("since", DEFAULT_SINCE), now=now, option="filters.since")
+            self.until = parse_instant(filters.get("until", "now"), now=now, option="filters.until")
+        except ValueError as exc:
+            raise ConfigError(str(exc))
+        if self.since >= self.until:
+            raise ConfigError("filters.since (%s) must be before filters.until (%s)"
+                              % (iso_utc(self.since), iso_utc(self.until)))
+
+    @staticmethod
+    def _check_ids(ids):
+        if ids is None:
+            return None
+        wrong = [value for value in ids if not _ID.match(str(value).lower())]
+        if wrong:
+            raise ConfigError("ids: %s: an incident is named by its 24-hex id (5af12974007da85b99a3230b) or its "
+                              "32-hex incident_id (347b897e1f752cab7ae380918690b11e)" % ", ".join(map(repr, wrong)))
+        return list(dict.fromkeys(str(value).lower() for value in ids))
+
+    def window_text(self):
+        return "between %s and %s" % (iso_utc(self.since), iso_utc(self.until))
+
+    def matches(self, incident, assignee_ids):
+        """Whether an incident passes the filters (checked here too: older servers ignore URL filters)."""
+        checks = ((self.statuses, "status"), (self.risks, "risk"), (self.types, "type"), (assignee_ids, "assignee_id"))
+        if any(wanted and incident[key] not in wanted for wanted, key in checks):
+            return False
+        if self.name and not (incident["name"] and self.name.search(incident["name"])):
+            return False
+        detected = incident["detection_timestamp"]
+        return detected is None or self.since <= detected <= self.until
+
+
+def select(backend, selection, client, users):
+    """The incidents the selection names, in detection order; an id that is not found is a ConfigError."""
+    if selection.ids == []:
+        return []
+    assignee_ids = [resolve_user(client, value, "filters.assigned_to", users=users)
+                    for value in selection.assigned_to or []]
+    filters = {"status": selection.statuses, "risk": selection.risks, "type": selection.types,
+               "assigned_to": assignee_ids}
+    incidents = backend.read(time_windows(selection.since, selection.until), filters=filters,
+                             wanted_ids=selection.ids)
+    if selection.ids is None:
+        chosen = [incident for incident in incidents if selection.matches(incident, assignee_ids)]
+    else:
+        chosen = _by_ids(backend, selection, incidents)
+    return sorted(chosen, key=lambda incident: (incident["detection_timestamp"] or float("inf"), incident["id"]))
+
+
+def _by_ids(backend, selection, incidents):
+    index = {}
+    for incident in incidents:
+        index[incident["id"]] = incident
+        if incident["incident_id"]:
+            index[incident["incident_id"]] = incident
+    missing = [value for value in selection.ids if value not in index]
+    if missing:
+        hint = ""
+        if backend.name == "classic" and any(len(value) == 32 for value in missing):
+            hint = (" On the classic API a closed incident is only listed by /incident_states, which shows its "
+                    "24-hex id but not its 32-hex incident_id: give the 24-hex id.")
+        raise ConfigError("ids: no incident %s was detected %s (the window of filters.since and filters.until, by "
+                          "default the last %s); widen it if the incident is older.%s"
+                          % (", ".join(missing), selection.window_text(), DEFAULT_SINCE, hint))
+    return list(dict((index[value]["id"], index[value]) for value in selection.ids).values())
+
+
+# ---- what to change -----------------------------------------------------------------------------
+
+def lifecycle_steps(status, target):
+    """The transitions from ``status`` to ``target`` (§18: resolve before close, reopen to go back)."""
+    steps = []
+    if target is None or status == target:
+        return steps
+    if status in ("resolved", "closed") and (target == "unresolved" or status == "closed"):
+        steps.append("reopen")
+        status = "unresolved"
+    if target in ("resolved", "closed") and status == "unresolved":
+        steps.append("resolve")
+        status = "resolved"
+    if target == "closed" and status == "resolved":
+        steps.append("close")
+    return steps
+
+
+def comment_text(text):
+    """A comment as compared for "already there": the UI double-escapes quotes, <, > and &."""
+    return html.unescape(html.unescape(str(text or ""))).strip()
+
+
+def has_comment(incident, text):
+    wanted = comment_text(text)
+    return any(comment_text(comment["comment"]) == wanted for comment in incident["comments"])
+
+
+def plan_incident(incident, *, api, state=None, assignee_id=None, comment=None, send_for_investigation=False,
+                  api_user_id=None, take_ownership=False):
+    """``{"steps": [(action, value)], "after": {"status", "assignee_id"}, "blocked": reason or None}``.
+
+    Classic: resolve and close need the API user as assignee, so an incident of someone else is taken
+    over first (``take_ownership``) and handed to ``assignee_id`` at the end. Director acts on behalf
+    of the assignee, so a new assignee is set first.
+    """
+    transitions = lifecycle_steps(incident["status"], state)
+    middle = _lifecycle_and_comment(incident, transitions, comment)
+    if api == "director":
+        steps, owner, blocked = _director_steps(incident, middle, assignee_id)
+    else:
+        steps, owner, blocked = _classic_steps(incident, transitions, middle, assignee_id, api_user_id, take_ownership)
+    if send_for_investigation:
+        steps.append(("send_for_investigation", None))
+    if api == "director" and steps and not owner:
+        blocked = "unassigned"
+    return {"steps": steps, "after": {"status": state or incident["status"], "assignee_id": owner},
+            "blocked": blocked}
+
+
+def _lifecycle_and_comment(incident, transitions, comment):
+    """Reopen first, then the comment (so it lands on the reopened incident), then resolve and close."""
+    steps = [("reopen", None)] if "reopen" in transitions else []
+    if comment and not has_comment(incident, comment):
+        steps.append(("comment", comment))
+    return steps + [(action, None) for action in transitions if action != "reopen"]
+
+
+def _director_steps(incident, middle, assignee_id):
+    owner = incident["assignee_id"]
+    if assignee_id and assignee_id != owner:
+        return [("assign", assignee_id)] + middle, assignee_id, None
+    return list(middle), owner, None
+
+
+def _classic_steps(incident, transitions, middle, assignee_id, api_user_id, take_ownership):
+    owner, steps, blocked = incident["assignee_id"], [], None
+    if {"resolve", "close"} & set(transitions) and owner != api_user_id:
+        if take_ownership:
+            steps.append(("take_over", api_user_id))
+            owner = api_user_id
+        else:
+            blocked = "assigned"
+    steps.extend(middle)
+    if assignee_id and assignee_id != owner:
+        steps.append(("assign", assignee_id))
+        owner = assignee_id
+    return steps, owner, blocked
+
+
+# ---- what the modules return --------------------------------------------------------------------
+
+def describe(incident, client, users, include_comments=False):
+    """An incident for the user: names instead of user ids, ISO 8601 UTC times."""
+    detected = incident["detection_timestamp"]
+    described = {
+        "id": incident["id"],
+        "incident_id": incident["incident_id"],
+        "name": incident["name"],
+        "description": incident["description"],
+        "status": incident["status"],
+        "risk": incident["risk"],
+        "type": incident["type"],
+        "assignee": assignee_name(client, incident["assignee_id"], users),
+        "assignee_id": incident["assignee_id"],
+        "detection_time": iso_utc(detected) if detected is not None else None,
+        "detection_timestamp": detected,
+        "rows_count": incident["rows_count"],
+    }
+    if include_comments:
+        described["comments"] = [
+            {"user": c["user"], "comment": c["comment"], "time": iso_utc(c["time"]) if c["time"] is not None else None}
+            for c in incident["comments"]]
+    return described
+
+
+def assignee_name(client, user_id, users):
+    return user_name(client, user_id, users=users) if user_id else None
+
+
+# ---- incident_state: checks, the plan, the report -----------------------------------------------
+
+def check_desired(params):
+    """The desired state of incident_state makes sense, before any request."""
+    if not (params["state"] or params["assignee"] or params["comment"] is not None
+            or params["send_for_investigation"]):
+        raise ConfigError("nothing to change: set state, assignee, comment or send_for_investigation")
+    if params["comment"] is not None and not params["comment"].strip():
+        raise ConfigError("comment: an empty comment cannot be added; give the text or leave comment out")
+    if params["wait_timeout"] <= 0:
+        raise ConfigError("wait_timeout: %s must be a number of seconds greater than 0" % params["wait_timeout"])
+
+
+def resolve_people(client, params, api, users):
+    """``(assignee id or None, API user id on the classic API or None)``; an unknown user is a ConfigError."""
+    assignee_id = resolve_user(client, params["assignee"], "assignee", users=users) if params["assignee"] else None
+    api_user_id = resolve_user(client, client.username, "username", users=users) if api == "classic" else None
+    return assignee_id, api_user_id
+
+
+def blocked_error(blocked, describe_user, api_user):
+    """One error for every incident the plan cannot handle, naming their assignees."""
+    listed = ", ".join("%s %r (%s)" % (incident["id"], incident["name"], describe_user(incident["assignee_id"]))
+                       for incident, reason in blocked[:BLOCKED_LIMIT])
+    more = " and %d more" % (len(blocked) - BLOCKED_LIMIT) if len(blocked) > BLOCKED_LIMIT else ""
+    if blocked[0][1] == "unassigned":
+        return ConfigError("Director acts on behalf of an incident's assignee, and these incidents have none: %s%s; "
+                           "set assignee" % (listed, more))
+    return ConfigError("only the assignee can resolve or close an incident on the classic API, and these incidents "
+                       "are assigned to other users (in brackets): %s%s; set take_ownership: true to assign them to "
+                       "%s first, or use the Director API" % (listed, more, api_user))
+
+
+def _what(action, incident_id):
+    return "%s of incident %s" % (action, incident_id)
+
+
+def took_effect(action, value, incident):
+    """Whether a re-read incident shows the step ``(action, value)`` as done."""
+    if action in ("take_over", "assign"):
+        return incident["assignee_id"] == value
+    if action == "comment":
+        return has_comment(incident, value)
+    wanted = {"reopen": ("unresolved",), "resolve": ("resolved", "closed"), "close": ("closed",)}
+    return incident["status"] in wanted[action]
+
+
+class _ClassicWrites:
+    """Classic steps as changes of the id-list endpoint of their action, one phase per action."""
+
+    def __init__(self, plan, backend, reread):
+        self.plan = plan
+        self.backend = backend
+        self.reread = reread
+
+    def add(self, incident, steps):
+        changes = []
+        for action, value in steps:
+            key = (action, value)
+            if key not in self.plan.batches:
+                self.plan.add_batch(Batch(key, send=lambda ids, key=key: self.backend.write(key[0], key[1], ids),
+                                          applied=lambda ids, key=key: self._applied(key, ids), size=BATCH_SIZE))
+            changes.append(self.plan.add(Change(_what(action, incident["id"]), action, batch=key,
+                                                item=incident["id"], phase=CLASSIC_ORDER.index(action))))
+        return changes
+
+    def _applied(self, key, ids):
+        """After a lost reply: the write took effect when every incident, read again, shows it."""
+        current = dict((incident["id"], incident) for incident in self.reread(ids))
+        if all(incident_id in current and took_effect(key[0], key[1], current[incident_id]) for incident_id in ids):
+            return {"success": True, "reread": len(ids)}
+        return None
+
+
+class OrderGroup:
+    """The Director orders of one phase; the first ``outcome`` asked for sends them all and waits for them together.
+
+    Each order's outcome is handed to its own change: the order id, or its error (the unfinished ones
+    share one OrderTimeoutError naming them all).
+    """
+
+    def __init__(self, backend):
+        self.backend = backend
+        self.requests = []
+        self._outcomes = None
+        self._lock = threading.Lock()
+
+    def add(self, request):
+        self.requests.append(request)
+        return len(self.requests) - 1
+
+    def outcome(self, index):
+        with self._lock:
+            if self._outcomes is None:
+                self._outcomes = self.backend.run_orders(self.requests)
+                errors = dict((id(error), error) for _order, error in self._outcomes if error is not None)
+                for error in errors.values():
+                    error.message += "; no further order was sent"
+        order, error = self._outcomes[index]
+        if error is not None:
+            raise error
+        return order.id
+
+
+class _DirectorWrites:
+    """Director steps as orders, acting as the assignee at that step; one phase (one OrderGroup) per action."""
+
+    def __init__(self, plan, backend):
+        self.plan = plan
+        self.backend = backend
+        self.groups = {}
+
+    def add(self, incident, steps):
+        acting, changes = incident["assignee_id"], []
+        for action, value in steps:
+            if action == "assign":
+                acting = value
+            group = self.groups.setdefault(action, OrderGroup(self.backend))
+            index = group.add(self.backend.write_request(action, incident["id"], order_data(action, acting, value)))
+            changes.append(self.plan.add(Change(_what(action, incident["id"]), action, phase=DIRECTOR_ORDER.index(action),
+                                                send=lambda group=group, index=index: group.outcome(index))))
+        return changes
+
+
+def plan_state(backend, selection, incidents, desired, describe_user):
+    """The engine plan bringing ``incidents`` to ``desired`` (the plan_incident keywords but ``api``).
+
+    ``plan.entries`` holds ``{"incident", "plan", "changes"}`` per incident, for ``report``. Incidents
+    the plan cannot handle are one ConfigError, before any write.
+    """
+    planned = [(incident, plan_incident(incident, api=backend.name, **desired)) for incident in incidents]
+    blocked = [(incident, steps["blocked"]) for incident, steps in planned if steps["blocked"]]
+    if blocked:
+        raise blocked_error(blocked, describe_user, backend.client.username)
+    plan = Plan()
+    if backend.name == "director":
+        writes = _DirectorWrites(plan, backend)
+    else:
+        windows = time_windows(selection.since, selection.until)
+        writes = _ClassicWrites(plan, backend, lambda ids: backend.read(windows, filters={}, wanted_ids=ids))
+    for incident, steps in planned:
+        plan.entries.append({"incident": incident, "plan": steps, "changes": writes.add(incident, steps["steps"])})
+    return plan
+
+
+def report(api, plan, describe_user):
+    """The module's result (per incident, summary) and the diff of the incidents that change."""
+    incidents, before, after = [], {}, {}
+    actions = {}
+    for entry in plan.entries:
+        incident, steps = entry["incident"], entry["plan"]
+        states = [{"status": state["status"], "assignee": describe_user(state["assignee_id"])}
+                  for state in (incident, steps["after"])]
+        described = {"id": incident["id"], "incident_id": incident["incident_id"], "name": incident["name"],
+                     "risk": incident["risk"], "changed": bool(steps["steps"]),
+                     "actions": [action for action, value in steps["steps"]], "before": states[0], "after": states[1]}
+        if api == "director":
+            described["order_ids"] = [change.result for change in entry["changes"] if change.result]
+        incidents.append(described)
+        for action in described["actions"]:
+            actions[action] = actions.get(action, 0) + 1
+        if steps["steps"]:
+            before[incident["id"]] = states[0]
+            after[incident["id"]] = dict(states[1])
+            after[incident["id"]].update(("comment", value) for action, value in steps["steps"] if action == "comment")
+    changed = len(before)
+    summary = {"selected": len(incidents), "changed": changed, "unchanged": len(incidents) - changed,
+               "actions": actions}
+    return {"api": api, "incidents": incidents, "summary": summary}, managed_diff(before, after)
