@@ -7,6 +7,7 @@ The fixtures in ``conftest.py`` build these objects; tests use the fixtures (``s
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shlex
 import subprocess
@@ -19,6 +20,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[2]
 COLLECTIONS_PATH = ROOT / '.collections'
 CALLBACK_DIR = Path(__file__).resolve().parent / 'harness_plugins' / 'callback'
+SIMULATOR_SOURCE = ROOT / 'tests' / 'simulator'
 
 sys.path.insert(0, str(ROOT / 'tools'))
 import with_simulator  # noqa: E402  pylint: disable=wrong-import-position
@@ -47,8 +49,51 @@ _IMPLICIT_LOCALHOST_ONLY = {'ANSIBLE_INVENTORY_ENABLED': 'host_list'}
 
 
 def start_simulator(workdir, *, tls: bool = True) -> 'Simulator':
-    """Start a simulator (this checkout's ``tests/simulator``) with its files in ``workdir``."""
+    """Start a simulator process (this checkout's ``tests/simulator``) with its files in ``workdir``."""
     return Simulator(workdir=str(workdir), tls=tls).start()
+
+
+class ThreadSimulator:
+    """The simulator served by a thread of this process (``logpoint_simulator.serve_in_thread``).
+
+    Same interface as the process version (``with_simulator.Simulator``) where the tests use it:
+    ``url``, ``ca_path``, ``tls``, ``env()``, ``log_tail()``, ``stop()``; ``alive()`` instead of
+    ``process.poll()``. HTTPS with a throwaway trustme CA written to ``workdir/ca.pem``. Modules run
+    in-process and Ansible runs (subprocesses) reach it alike, over loopback.
+    """
+
+    def __init__(self, workdir, *, tls: bool = True):
+        self.workdir = Path(workdir)
+        self.tls = tls
+        self.ca_path = str(self.workdir / 'ca.pem') if tls else None
+        self.url = None
+        self._running = None
+
+    def start(self) -> 'ThreadSimulator':
+        if str(SIMULATOR_SOURCE) not in sys.path:
+            sys.path.insert(0, str(SIMULATOR_SOURCE))
+        from logpoint_simulator import serve_in_thread  # pylint: disable=import-outside-toplevel
+
+        # werkzeug logs every request to stderr; the tests read the request counters instead
+        logging.getLogger('werkzeug').setLevel(logging.ERROR)
+        self._running = serve_in_thread(port=0, tls=self.tls, ca_path=self.ca_path)
+        self.url = self._running.url
+        return self
+
+    def alive(self) -> bool:
+        return self._running is not None and self._running._thread.is_alive()  # pylint: disable=protected-access
+
+    def stop(self) -> None:
+        running, self._running = self._running, None
+        if running is not None:
+            running.stop()
+
+    def env(self) -> dict[str, str]:
+        """The environment variables that point the collection at this simulator."""
+        return with_simulator.connection_env(self.url, self.ca_path)
+
+    def log_tail(self, lines: int = 40) -> str:  # pylint: disable=unused-argument
+        return '(the simulator runs in a thread of the test process: its errors are in the test output)'
 
 
 # ---- the simulator's control API -----------------------------------------------------------------
@@ -60,7 +105,7 @@ class SimClient:
     ``count()`` reads the request counters; the control API itself is never counted.
     """
 
-    def __init__(self, process: 'Simulator'):
+    def __init__(self, process: 'Simulator | ThreadSimulator'):
         self.process = process
         self.url = process.url
         self.ca_path = process.ca_path if process.tls else None
@@ -378,3 +423,74 @@ class AnsibleRunner:
         command += self._flags(check, diff, verbosity)
         command, completed, records = self._run(command, env=env, timeout=timeout, cwd=calldir)
         return PlaybookResult(command, completed.returncode, completed.stdout, completed.stderr, records)
+
+
+# ---- modules through pytest-ansible (Ansible's task executor in the test process) ------------------
+
+
+class AdhocResult:
+    """A module's result dict as pytest-ansible returns it, with the attributes of ``ModuleResult``."""
+
+    def __init__(self, module, result):
+        self.module = module
+        self.result = {key: value for key, value in dict(result).items() if key != 'invocation'}
+        self.raw = dict(result)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.result.get('changed', False))
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.result.get('failed')) or self.result.get('rc', 0) != 0
+
+    @property
+    def msg(self):
+        return self.result.get('msg')
+
+    @property
+    def warnings(self) -> list:
+        import inprocess  # pylint: disable=import-outside-toplevel
+
+        return inprocess.warning_texts(self.result.get('warnings'))
+
+    def assert_no_secrets(self, *extra: str) -> None:
+        text = json.dumps(self.raw, default=repr)
+        leaked = [secret for secret in SECRETS + tuple(extra) if secret and secret in text]
+        assert not leaked, 'secret(s) leaked into the result: %s' % ', '.join('%s...' % s[:6] for s in leaked)
+
+    def __repr__(self):
+        return '<AdhocResult %s changed=%s failed=%s msg=%r>\n%s' % (
+            self.module, self.changed, self.failed, self.msg, json.dumps(self.result, indent=2, default=repr)[-4000:])
+
+
+class AdhocRunner:
+    """Runs one module on the implicit localhost with pytest-ansible's ``ansible_adhoc`` fixture.
+
+    The connection variables of the simulator are set in this process's environment (the forked
+    worker and the module inherit them); ``ansible_python_interpreter`` is this Python, and the
+    collections path is this checkout's ``.collections``.
+    """
+
+    def __init__(self, ansible_adhoc, sim, monkeypatch):
+        self.ansible_adhoc = ansible_adhoc
+        self.sim = sim
+        self.monkeypatch = monkeypatch
+
+    def module(self, module: str, args: dict | None = None, *, env: dict | None = None) -> AdhocResult:
+        from pytest_ansible.module_dispatcher import v213  # pylint: disable=import-outside-toplevel
+
+        fqcn = module if '.' in module else 'logpoint.siem.' + module
+        for key in [key for key in os.environ if key.startswith(('LOGPOINT_', 'LM_'))]:
+            self.monkeypatch.delenv(key)
+        variables = dict(self.sim.process.env(), ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+                         ANSIBLE_DEPRECATION_WARNINGS='false', **(env or {}))
+        for key, value in variables.items():
+            if value is None:
+                self.monkeypatch.delenv(key, raising=False)
+            else:
+                self.monkeypatch.setenv(key, str(value))
+        self.monkeypatch.setattr(v213, 'COLLECTIONS_PATHS', [str(COLLECTIONS_PATH)])
+        host = self.ansible_adhoc(inventory='localhost,', connection='local')['localhost']
+        contacted = getattr(host, fqcn)(**(args or {}))
+        return AdhocResult(fqcn, contacted['localhost'])
