@@ -59,3 +59,43 @@ def test_vvvv_output_never_contains_the_secret_key_or_a_minted_token(run_playboo
     assert ADMIN_KEY not in output
     assert token not in output
     assert JWT_HS256_HEADER_PREFIX not in output
+
+
+def test_static_list_vvvv_with_diff_shows_no_secret_or_token(ansible_module, sim):
+    result = ansible_module("static_list", {"name": "bad_ips", "values": ["a"]}, verbosity=4, diff=True)
+    assert not result.failed, result
+    assert "module_args" in result.output, "a -vvvv run prints the module invocation"
+    result.assert_no_secrets()
+    assert JWT_HS256_HEADER_PREFIX not in result.output
+
+
+AUDIT_PLAYBOOK = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Logpoint audit trail
+      ansible.builtin.debug:
+        msg: "{{ query('logpoint.siem.audit_logs', since='1h') | length }} entries"
+
+    - name: LogicMonitor audit log
+      ansible.builtin.debug:
+        msg: "{{ query('logpoint.siem.audit_logs', source='logicmonitor', since='1h') | length }} entries"
+
+    - name: LogicMonitor with a wrong key
+      ansible.builtin.debug:
+        # built from two parts: the playbook's own source line (shown with errors) does not hold the key
+        msg: "{{ query('logpoint.siem.audit_logs', source='logicmonitor', lm_access_key='wrong-lm-key' ~ '-000') }}"
+      ignore_errors: true
+"""
+
+
+def test_audit_logs_vvvv_shows_no_secret(run_playbook, sim):
+    run = run_playbook(AUDIT_PLAYBOOK, verbosity=4)
+    assert run.ok, run
+    assert run.status("Logpoint audit trail") == "ok" and run.status("LogicMonitor audit log") == "ok"
+    assert run.task("LogicMonitor audit log")["msg"] != "0 entries"
+    assert run.status("LogicMonitor with a wrong key") == "failed"
+    assert "LogicMonitor refused the request: Authentication failed: signature mismatch" in run.output
+    assert "lm_access_key" in run.output
+    run.assert_no_secrets("wrong-lm-key-000")
+    assert JWT_HS256_HEADER_PREFIX not in run.output
