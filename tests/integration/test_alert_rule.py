@@ -60,8 +60,8 @@ def test_check_mode_predicts_and_writes_nothing(call_module, sim):
 def test_diff_shows_only_the_managed_options_by_their_names(call_module, sim):
     call_module("alert_rule", rule(metadata={"ref": "SOC-1"}))
     changed = call_module("alert_rule", {"name": NAME, "condition": {"operator": ">=", "value": 50},
-                                            "metadata": {"ref": "SOC-2"}, "visible_to_usergroups": ["SOC Analyst"]},
-                             diff=True)
+                                         "metadata": {"ref": "SOC-2"}, "visible_to_usergroups": ["SOC Analyst"]},
+                          diff=True)
     assert changed.changed
     assert changed.diff == {
         "before": {"name": NAME, "condition": {"operator": ">", "value": 20}, "metadata": {"ref": "SOC-1"},
@@ -93,6 +93,7 @@ FAMILIES = [
     ("throttling off", {"throttling": {"enabled": False}}, ["throttling"]),
     ("rename", {"name": "Brute force on Windows logons v2"}, ["name"]),
 ]
+
 
 def converge_families(call_module, rule_id):
     """Each family's task in turn, as the tasks of one playbook would run: {title: result}."""

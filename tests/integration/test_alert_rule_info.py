@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from alert_rule_support import create_by_hand, rule, rule_writes, token
 
+
 def test_every_page_is_read_and_filters_apply(call_module, sim):
     for number in range(130):
         create_by_hand(sim, "Hand made rule %03d" % number)
@@ -50,8 +51,8 @@ def test_rules_read_back_feed_alert_rule_and_alert_rules_unchanged(call_module, 
 def test_notifications_come_in_the_notification_module_options_secrets_hidden(call_module, sim):
     call_module("alert_rule", rule())
     call_module("notification", {"type": "http", "alert_rules": ["Brute force on Windows logons"],
-                                    "http_url": "http://hooks.example.com/x", "method": "PUT",
-                                    "auth": {"type": "api_token", "key": "X-Key", "value": "token-never-shown"}})
+                                 "http_url": "http://hooks.example.com/x", "method": "PUT",
+                                 "auth": {"type": "api_token", "key": "X-Key", "value": "token-never-shown"}})
     info = call_module("alert_rule_info", {"include_notifications": True})
     assert info.result["notifications"] == [{
         "type": "http", "alert_rules": ["Brute force on Windows logons"], "enabled": True, "dispatch": "auto",

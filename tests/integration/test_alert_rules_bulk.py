@@ -94,6 +94,6 @@ def test_a_bad_rule_anywhere_fails_the_task_before_any_write(call_module, sim):
 def test_state_absent_in_the_list_deletes(call_module, sim):
     call_module("alert_rules", {"rules": pack(2)})
     result = call_module("alert_rules", {"rules": [{"name": "Detection rule 001", "state": "absent"},
-                                                      {"name": "Never existed", "state": "absent"}]})
+                                                   {"name": "Never existed", "state": "absent"}]})
     assert [entry["outcome"] for entry in result.result["rules"]] == ["deleted", "unchanged"]
     assert sorted(server_rules(sim)) == ["Detection rule 000"]

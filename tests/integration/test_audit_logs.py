@@ -13,6 +13,7 @@ ACCESS_LOGS = "GET /santaba/rest/setting/accesslogs"
 REQUIRED_KEYS = {"time", "user", "action", "object", "type", "description", "source_address", "repo", "category",
                  "id", "session_id", "source", "raw"}
 
+
 def audit_logs(call_lookup, env=None, **lookup_args):
     """(run, entries): the lookup run and its entries, or None when it failed."""
     run = call_lookup("audit_logs", env=env, **lookup_args)

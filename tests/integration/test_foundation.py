@@ -14,6 +14,7 @@ import pytest
 ADMIN_KEY = "simulator-admin-secret-0123456789"
 JWT_HS256_HEADER_PREFIX = "eyJhbGciOiJIUzI1NiIs"  # base64 of '{"alg":"HS256",' : the start of every minted token
 
+
 def repos_via_lookup(call_lookup, env=None, **options):
     """(run, repos): the lookup run and its list, or None when it failed."""
     run = call_lookup("repos", env=env, **options)

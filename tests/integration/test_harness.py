@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 
 import harness
 
@@ -59,20 +60,12 @@ def test_no_log_values_are_masked_and_warnings_are_per_run(call_module):
     assert quiet.warnings == [], 'a warning of an earlier run must not leak into the next one'
 
 
-def test_module_environment_points_at_the_simulator(call_module, sim, tmp_path):
-    seen = {}
-
-    def spy(params, *args, **kwargs):
-        seen.update({key: value for key, value in os.environ.items() if key.startswith(('LOGPOINT_', 'LM_'))})
-        raise RuntimeError('stop here')
-
-    import ansible_collections.logpoint.siem.plugins.module_utils.client as client  # noqa: E402
-    original = client.LogpointClient.from_options
-    client.LogpointClient.from_options = staticmethod(spy)
-    try:
-        call_module('static_list_info', {}, env={'LOGPOINT_CA_PATH': None, 'LOGPOINT_TIMEOUT': 7})
-    finally:
-        client.LogpointClient.from_options = original
+def test_module_environment_points_at_the_simulator(call_module, sim):
+    show = "import json, os; print(json.dumps({k: v for k, v in os.environ.items() if k.startswith(('LOGPOINT_', 'LM_'))}))"
+    result = call_module('ansible.builtin.command', {'argv': [sys.executable, '-c', show]},
+                         env={'LOGPOINT_CA_PATH': None, 'LOGPOINT_TIMEOUT': 7})
+    assert not result.failed, result
+    seen = json.loads(result.result['stdout'])
     assert seen['LOGPOINT_URL'] == sim.url and seen['LOGPOINT_USERNAME'] == 'admin'
     assert seen['LOGPOINT_DIRECTOR_URL'] == sim.url and seen['LM_URL'] == sim.url
     assert seen['LOGPOINT_POOL_UUID'] == harness.POOL_UUID and seen['LOGPOINT_TIMEOUT'] == '7'

@@ -80,7 +80,7 @@ def test_a_comment_is_added_once(call_module, sim, api):
 
 def test_classic_refuses_to_close_someone_elses_incident_without_take_ownership(call_module, sim):
     refused = call_module("incident_state", {"api": "classic", "ids": [LOW_OF_ANALYST, LOW_OF_ADMIN],
-                                                "state": "closed"})
+                                             "state": "closed"})
     assert refused.failed and "assigned to other users" in refused.msg
     assert "65b000000000000000000008 'Firewall rule set reloaded' (analyst)" in refused.msg
     assert "take_ownership: true" in refused.msg and writes(sim) == 0
@@ -136,7 +136,7 @@ def test_director_write_pending_past_wait_timeout_stops_the_task(call_module, si
     sim.settings(director_never_finish=True)
     started = time.monotonic()
     result = call_module("incident_state", {"api": "director", "ids": [LOW_OF_ADMIN], "state": "closed",
-                                               "comment": "never lands", "wait_timeout": 2})
+                                            "comment": "never lands", "wait_timeout": 2})
     assert result.failed and time.monotonic() - started < 30
     orders = sim.state()["director_orders"]
     written = [order for order in orders.values() if order["action"] not in ("fetch", "fetchIncidentData")]
@@ -150,7 +150,7 @@ def test_director_write_pending_past_wait_timeout_stops_the_task(call_module, si
 def test_director_fetch_pending_past_wait_timeout_changes_nothing(call_module, sim):
     sim.settings(director_pending_polls=1000)
     result = call_module("incident_state", {"api": "director", "ids": [LOW_OF_ADMIN], "state": "closed",
-                                               "wait_timeout": 1})
+                                            "wait_timeout": 1})
     assert result.failed and "(fetch of the incidents detected from " in result.msg
     assert "still pending after 1s" in result.msg and result.result["order_id"]
     assert writes(sim) == 0
@@ -160,7 +160,7 @@ def test_a_failing_director_order_reports_its_errors(call_module, sim):
     deleted_users_incident = sim.api("POST", "/_simulator/incidents",
                                      json={"assignee_id": "65a0ffffffffffffffffffff"}).json()["ids"][0]
     result = call_module("incident_state", {"api": "director", "ids": [deleted_users_incident],
-                                               "state": "closed"})
+                                            "state": "closed"})
     assert result.failed
     assert "(resolve of incident %s) failed: Invalid user id" % deleted_users_incident in result.msg
     assert writes(sim) == 1  # the close was never sent
@@ -194,24 +194,24 @@ def test_check_mode_reports_the_change_and_leaves_the_server_unchanged(call_modu
     before = sim.state()["incidents"]
     for api in APIS:
         result = call_module("incident_state", {"api": api, "ids": [LOW_OF_ADMIN, CLOSED_OF_ADMIN],
-                                                   "state": "closed", "assignee": "admin", "comment": "checked"},
-                                check=True)
+                                                "state": "closed", "assignee": "admin", "comment": "checked"},
+                             check=True)
         assert result.changed and not result.failed
         actions = dict((entry["id"], entry["actions"]) for entry in result.result["incidents"])
         assert actions == {LOW_OF_ADMIN: ["comment", "resolve", "close"], CLOSED_OF_ADMIN: ["comment"]}
     sent = call_module("incident_state", {"api": "director", "ids": [LOW_OF_ADMIN], "send_for_investigation": True},
-                          check=True)
+                       check=True)
     assert sent.changed and sent.result["incidents"][0]["actions"] == ["send_for_investigation"]
     assert writes(sim) == 0 and sim.state()["incidents"] == before
 
 
 def test_diff_shows_status_assignee_and_comment_of_changed_incidents(call_module, sim):
     result = call_module("incident_state", {"api": "classic", "ids": [LOW_OF_ADMIN, CLOSED_OF_ADMIN],
-                                               "state": "closed"}, diff=True)
+                                            "state": "closed"}, diff=True)
     assert result.diff == {"before": {LOW_OF_ADMIN: {"assignee": "admin", "status": "unresolved"}},
                            "after": {LOW_OF_ADMIN: {"assignee": "admin", "status": "closed"}}}
     commented = call_module("incident_state", {"api": "classic", "ids": [LOW_OF_ADMIN], "comment": "Noted."},
-                               diff=True, check=True)
+                            diff=True, check=True)
     assert commented.diff["after"][LOW_OF_ADMIN]["comment"] == "Noted."
 
 

@@ -55,7 +55,7 @@ def test_only_the_rules_that_differ_are_written_and_unset_options_are_kept(call_
     call_module("notification", EMAIL)
     sim.clear_requests()
     changed = call_module("notification", {"type": "email", "alert_rules": RULES[:1], "enabled": False,
-                                              "dispatch": "manual"}, diff=True)
+                                           "dispatch": "manual"}, diff=True)
     assert changed.changed and changed.result["alert_rules"][0]["changes"] == ["dispatch", "enabled"]
     assert changed.diff == [{"before": {"enabled": True, "dispatch": "auto"},
                              "after": {"enabled": False, "dispatch": "manual"},

@@ -114,7 +114,7 @@ def test_bad_input_is_a_clear_message_and_nothing_is_written(call_module, sim, t
 def test_a_token_without_search_write_is_refused_before_the_upload(call_module, sim):
     token = call_module("token", {"scopes": ["search:read"]}).result["token"]
     result = call_module("static_list", {"name": "bad_ips", "values": ["a"]},
-                            env={"LOGPOINT_TOKEN": token, "LOGPOINT_SECRET_KEY": None})
+                         env={"LOGPOINT_TOKEN": token, "LOGPOINT_SECRET_KEY": None})
     assert result.failed and "carries the scopes search:read, but this task needs search:write" in result.msg
     assert sim.count(IMPORT) == 0 and "BAD_IPS" not in server_lists(sim)
 
