@@ -1,7 +1,9 @@
-"""The integration-test harness: a simulator client and Ansible runs as a user would make them.
+"""The integration-test harness: the simulator (in a thread), its client, and Ansible runs as a user
+would make them (``ansible`` / ``ansible-playbook`` subprocesses, pytest-ansible's task executor).
 
-The fixtures in ``conftest.py`` build these objects; tests use the fixtures (``sim``,
-``ansible_module``, ``run_playbook``) and may import the constants below (``SECRETS``...).
+The fixtures in ``conftest.py`` build these objects; tests use the fixtures (``sim``, and in the
+Ansible tier ``adhoc_module``, ``ansible_module``, ``run_playbook``) and may import the constants
+below (``SECRETS``...). The in-process runners are in ``inprocess.py``.
 """
 
 from __future__ import annotations
