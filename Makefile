@@ -56,15 +56,17 @@ demo: venv
 		$(VENV)/bin/ansible-playbook playbooks/demo.yml
 
 # nox prints its session list after the summary session: repeat the summary line as the last one
-test: venv
-	@rm -f tests/output/summary.txt; status=0; $(NOX) || status=$$?; \
+NOX_WITH_SUMMARY = rm -f tests/output/summary.txt; status=0; $(NOX) $(1) || status=$$?; \
 	cat tests/output/summary.txt 2>/dev/null || echo "tests: 0 passed, 1 failed"; exit $$status
+
+test: venv
+	@$(call NOX_WITH_SUMMARY,)
 
 bench: venv
 	$(VPY) tests/bench/run_bench.py
 
 sanity unit inprocess ansible integration lint docs smoke compat: venv
-	$(NOX) -s $@
+	@$(call NOX_WITH_SUMMARY,-s $@ summary)
 
 clean:
 	rm -rf tests/output .simulator .pytest_cache .nox collections logpoint-siem-*.tar.gz

@@ -194,6 +194,47 @@ class SimClient:
 # ---- Ansible runs --------------------------------------------------------------------------------
 
 
+class ResultAttributes:
+    """What tests read of a module's result dict ``self.result``: shared by every tier's result class."""
+
+    result: dict
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.result.get('changed', False))
+
+    @property
+    def msg(self):
+        return self.result.get('msg')
+
+    @property
+    def diff(self):
+        return self.result.get('diff')
+
+    @property
+    def warnings(self) -> list:
+        return self.result.get('warnings') or []
+
+
+# The environment a module sees, printed by ansible.builtin.command: the harness self-tests of both tiers
+ENVIRONMENT_PROBE = ("import json, os; print(json.dumps({k: v for k, v in os.environ.items() "
+                     "if k.startswith(('LOGPOINT_', 'LM_'))}))")
+
+
+def environment_probe_args() -> dict:
+    return {'argv': [sys.executable, '-c', ENVIRONMENT_PROBE]}
+
+
+def assert_probe_saw_the_simulator(result, sim) -> None:
+    """``result`` of the probe run with ``env={'LOGPOINT_CA_PATH': None, 'LOGPOINT_TIMEOUT': 7}``."""
+    assert not result.failed, result
+    seen = json.loads(result.result['stdout'])
+    assert seen['LOGPOINT_URL'] == sim.url and seen['LOGPOINT_USERNAME'] == ADMIN_USERNAME
+    assert seen['LOGPOINT_DIRECTOR_URL'] == sim.url and seen['LM_URL'] == sim.url
+    assert seen['LOGPOINT_POOL_UUID'] == POOL_UUID and seen['LOGPOINT_TIMEOUT'] == '7'
+    assert 'LOGPOINT_CA_PATH' not in seen
+
+
 class RunResult:
     """One ``ansible`` or ``ansible-playbook`` run: exit code, output and what the callback recorded."""
 
@@ -240,7 +281,7 @@ class RunResult:
         return '<%s rc=%s>\n%s' % (type(self).__name__, self.rc, self.describe())
 
 
-class ModuleResult(RunResult):
+class ModuleResult(ResultAttributes, RunResult):
     """The result of ``ansible localhost -m MODULE``: ``.result`` is the module's returned dict."""
 
     @property
@@ -253,10 +294,6 @@ class ModuleResult(RunResult):
         return self.record.get('result', {})
 
     @property
-    def changed(self) -> bool:
-        return bool(self.result.get('changed', False))
-
-    @property
     def failed(self) -> bool:
         return self.rc != 0 or self.record.get('status') in (None, 'failed', 'unreachable')
 
@@ -265,14 +302,6 @@ class ModuleResult(RunResult):
         if self.record:
             return self.result.get('msg')
         return self.stderr.strip() or None  # the run never reached the module (bad name, bad args...)
-
-    @property
-    def diff(self):
-        return self.result.get('diff')
-
-    @property
-    def warnings(self) -> list:
-        return self.result.get('warnings') or []
 
     def __repr__(self):
         return '<ModuleResult rc=%s changed=%s failed=%s msg=%r>\n%s' % (
@@ -430,31 +459,21 @@ class AnsibleRunner:
 # ---- modules through pytest-ansible (Ansible's task executor in the test process) ------------------
 
 
-class AdhocResult:
+class AdhocResult(ResultAttributes):
     """A module's result dict as pytest-ansible returns it, with the attributes of ``ModuleResult``."""
 
     def __init__(self, module, result):
-        self.module = module
-        self.result = {key: value for key, value in dict(result).items() if key != 'invocation'}
-        self.raw = dict(result)
+        import inprocess  # pylint: disable=import-outside-toplevel
 
-    @property
-    def changed(self) -> bool:
-        return bool(self.result.get('changed', False))
+        self.module = module
+        self.raw = dict(result)
+        self.result = {key: value for key, value in self.raw.items() if key != 'invocation'}
+        if 'warnings' in self.result:
+            self.result['warnings'] = inprocess.warning_texts(self.result['warnings'])
 
     @property
     def failed(self) -> bool:
         return bool(self.result.get('failed')) or self.result.get('rc', 0) != 0
-
-    @property
-    def msg(self):
-        return self.result.get('msg')
-
-    @property
-    def warnings(self) -> list:
-        import inprocess  # pylint: disable=import-outside-toplevel
-
-        return inprocess.warning_texts(self.result.get('warnings'))
 
     def assert_no_secrets(self, *extra: str) -> None:
         text = json.dumps(self.raw, default=repr)

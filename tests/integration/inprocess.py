@@ -115,7 +115,7 @@ def module_globals():
         module_warnings._global_deprecations.clear()  # pylint: disable=protected-access
 
 
-class ModuleRun:
+class ModuleRun(harness.ResultAttributes):
     """One in-process module run; the attributes tests read on ``harness.ModuleResult`` too.
 
     ``result`` is the module's returned dict without ``invocation`` (as Ansible shows it); ``stdout``
@@ -138,24 +138,8 @@ class ModuleRun:
             del self.result['warnings']
 
     @property
-    def changed(self) -> bool:
-        return bool(self.result.get('changed', False))
-
-    @property
     def failed(self) -> bool:
         return self.rc != 0 or bool(self.result.get('failed'))
-
-    @property
-    def msg(self):
-        return self.result.get('msg')
-
-    @property
-    def diff(self):
-        return self.result.get('diff')
-
-    @property
-    def warnings(self) -> list:
-        return self.result.get('warnings') or []
 
     @property
     def stdout(self) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 
 import harness
 
@@ -61,15 +60,9 @@ def test_no_log_values_are_masked_and_warnings_are_per_run(call_module):
 
 
 def test_module_environment_points_at_the_simulator(call_module, sim):
-    show = "import json, os; print(json.dumps({k: v for k, v in os.environ.items() if k.startswith(('LOGPOINT_', 'LM_'))}))"
-    result = call_module('ansible.builtin.command', {'argv': [sys.executable, '-c', show]},
+    result = call_module('ansible.builtin.command', harness.environment_probe_args(),
                          env={'LOGPOINT_CA_PATH': None, 'LOGPOINT_TIMEOUT': 7})
-    assert not result.failed, result
-    seen = json.loads(result.result['stdout'])
-    assert seen['LOGPOINT_URL'] == sim.url and seen['LOGPOINT_USERNAME'] == 'admin'
-    assert seen['LOGPOINT_DIRECTOR_URL'] == sim.url and seen['LM_URL'] == sim.url
-    assert seen['LOGPOINT_POOL_UUID'] == harness.POOL_UUID and seen['LOGPOINT_TIMEOUT'] == '7'
-    assert 'LOGPOINT_CA_PATH' not in seen
+    harness.assert_probe_saw_the_simulator(result, sim)
     assert 'LOGPOINT_TIMEOUT' not in os.environ, 'the environment of a run is restored after it'
 
 

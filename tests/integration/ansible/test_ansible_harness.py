@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import harness
 
@@ -48,18 +47,9 @@ def test_check_and_diff_reach_the_module(ansible_module, tmp_path):
 
 
 def test_module_environment_points_at_the_simulator(ansible_module, sim):
-    show = "import json, os; print(json.dumps({k: v for k, v in os.environ.items() if k.startswith(('LOGPOINT_', 'LM_'))}))"
-    result = ansible_module('ansible.builtin.command', {'argv': [sys.executable, '-c', show]},
+    result = ansible_module('ansible.builtin.command', harness.environment_probe_args(),
                             env={'LOGPOINT_CA_PATH': None, 'LOGPOINT_TIMEOUT': 7})
-    assert not result.failed, result
-    seen = json.loads(result.result['stdout'])
-    assert seen['LOGPOINT_URL'] == sim.url
-    assert seen['LOGPOINT_USERNAME'] == 'admin'
-    assert seen['LOGPOINT_DIRECTOR_URL'] == sim.url
-    assert seen['LOGPOINT_POOL_UUID'] == harness.POOL_UUID
-    assert seen['LM_URL'] == sim.url
-    assert seen['LOGPOINT_TIMEOUT'] == '7'
-    assert 'LOGPOINT_CA_PATH' not in seen
+    harness.assert_probe_saw_the_simulator(result, sim)
 
 
 def test_playbook_from_text_with_typed_extra_vars(run_playbook):
