@@ -327,7 +327,8 @@ def stage_inprocess(_run, log):
 
 def stage_ansible(_run, log):
     # pytest-ansible: take ANSIBLE_COLLECTIONS_PATH as it is (no collections/ symlink tree in the checkout)
-    return run_pytest(log, 'ansible', ['tests/integration/ansible', '--ansible-unit-inject-only'],
+    # --dist loadgroup: tests marked xdist_group share one module-scoped run on one worker
+    return run_pytest(log, 'ansible', ['tests/integration/ansible', '--ansible-unit-inject-only', '--dist', 'loadgroup'],
                       env={'ANSIBLE_COLLECTIONS_PATH': str(COLLECTIONS_PATH)})
 
 
