@@ -3,9 +3,9 @@
 #   make venv         .venv/ with everything + .collections/ansible_collections/logpoint/siem -> .
 #   make simulator    the simulator in the foreground (SIM_PORT, SIM_TLS=1|0, SIM_CA)
 #   make demo         simulator up, playbooks/demo.yml against it, simulator down
-#   make test         every stage, one summary line "tests: N passed, N failed" at the end
+#   make test         every nox session (noxfile.py), one summary line "tests: N passed, N failed" at the end
 #   make bench        the benchmark against plain ansible.builtin.uri playbooks (not part of make test; BENCH_ARGS="--quick --only rules")
-#   make sanity | unit | integration | lint | docs | smoke | compat   one stage each
+#   make sanity | unit | inprocess | ansible | integration | lint | docs | smoke | compat   one stage each
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -24,7 +24,9 @@ SIM_TLS_FLAG := $(if $(filter 0 no false,$(SIM_TLS)),--no-tls,)
 # make demo picks a free port unless SIM_PORT was given (environment or command line)
 DEMO_PORT_FLAG := $(if $(filter file,$(origin SIM_PORT)),,--port $(SIM_PORT))
 
-.PHONY: help venv simulator demo test bench sanity unit integration lint docs smoke compat clean
+NOX := $(VPY) -m nox --noxfile noxfile.py --no-color
+
+.PHONY: help venv simulator demo test bench sanity unit inprocess ansible integration lint docs smoke compat clean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -53,14 +55,18 @@ demo: venv
 	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/.collections $(VPY) tools/with_simulator.py $(DEMO_PORT_FLAG) $(SIM_TLS_FLAG) -- \
 		$(VENV)/bin/ansible-playbook playbooks/demo.yml
 
+# nox prints its session list after the summary session: repeat the summary line as the last one
+NOX_WITH_SUMMARY = rm -f tests/output/summary.txt; status=0; $(NOX) $(1) || status=$$?; \
+	cat tests/output/summary.txt 2>/dev/null || echo "tests: 0 passed, 1 failed"; exit $$status
+
 test: venv
-	$(VPY) tests/run_suite.py
+	@$(call NOX_WITH_SUMMARY,)
 
 bench: venv
 	$(VPY) tests/bench/run_bench.py $(BENCH_ARGS)
 
-sanity unit integration lint docs smoke compat: venv
-	$(VPY) tests/run_suite.py $@
+sanity unit inprocess ansible integration lint docs smoke compat: venv
+	@$(call NOX_WITH_SUMMARY,-s $@ summary)
 
 clean:
-	rm -rf tests/output .simulator .pytest_cache logpoint-siem-*.tar.gz
+	rm -rf tests/output .simulator .pytest_cache .nox collections logpoint-siem-*.tar.gz

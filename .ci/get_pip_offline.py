@@ -9,7 +9,7 @@ downloads, it looks for a cached copy at ``~/.ansible/test/cache/get_pip_<versio
 with ``GET_PIP`` pointing at the cached file. This stand-in bootstraps pip with the standard
 library's ``ensurepip``, installs the requested packages (the pinned pip) from the configured package
 index, and honours ``--no-setuptools`` / ``--no-wheel`` by uninstalling those packages afterwards.
-Every other option is accepted and ignored. ``tests/run_suite.py`` installs it before ansible-test runs.
+Every other option is accepted and ignored. The sanity session of ``noxfile.py`` installs it before ansible-test runs.
 """
 
 from __future__ import annotations

@@ -208,21 +208,27 @@ class Simulator:
 
     def env(self) -> dict[str, str]:
         """The environment variables that point the collection at this simulator."""
-        variables = {
-            'LOGPOINT_URL': self.url,
-            'LOGPOINT_USERNAME': ADMIN_USERNAME,
-            'LOGPOINT_SECRET_KEY': ADMIN_SECRET_KEY,
-            'LOGPOINT_DIRECTOR_URL': self.url,
-            'LOGPOINT_DIRECTOR_TOKEN': DIRECTOR_TOKEN,
-            'LOGPOINT_POOL_UUID': POOL_UUID,
-            'LOGPOINT_IDENTIFIER': LOGPOINT_IDENTIFIER,
-            'LM_URL': self.url,
-            'LM_ACCESS_ID': LM_ACCESS_ID,
-            'LM_ACCESS_KEY': LM_ACCESS_KEY,
-        }
-        if self.tls:
-            variables['LOGPOINT_CA_PATH'] = self.ca_path
-        return variables
+        return connection_env(self.url, self.ca_path if self.tls else None)
+
+
+def connection_env(url: str, ca_path: str | None = None) -> dict[str, str]:
+    """The environment variables that point every module and lookup at the simulator at ``url``
+    (``LOGPOINT_CA_PATH`` only for HTTPS, with the simulator's CA file)."""
+    variables = {
+        'LOGPOINT_URL': url,
+        'LOGPOINT_USERNAME': ADMIN_USERNAME,
+        'LOGPOINT_SECRET_KEY': ADMIN_SECRET_KEY,
+        'LOGPOINT_DIRECTOR_URL': url,
+        'LOGPOINT_DIRECTOR_TOKEN': DIRECTOR_TOKEN,
+        'LOGPOINT_POOL_UUID': POOL_UUID,
+        'LOGPOINT_IDENTIFIER': LOGPOINT_IDENTIFIER,
+        'LM_URL': url,
+        'LM_ACCESS_ID': LM_ACCESS_ID,
+        'LM_ACCESS_KEY': LM_ACCESS_KEY,
+    }
+    if ca_path:
+        variables['LOGPOINT_CA_PATH'] = str(ca_path)
+    return variables
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,13 +1,34 @@
-"""Fixtures of the integration tests: one simulator per session (per xdist worker), reset per test.
+"""Fixtures of the integration tests: one simulator per test process (per xdist worker), reset per test.
 
-* ``simulator_process`` (session): the running simulator (``harness.Simulator``: ``.url``,
-  ``.ca_path``, ``.env()``, ``.log_tail()``).
+The simulator runs in a thread of the test process (``harness.ThreadSimulator``: HTTPS with a
+throwaway CA); modules and lookups in this process and Ansible subprocesses reach it alike.
+
+Both tiers:
+
+* ``simulator`` (session): the running simulator (``.url``, ``.ca_path``, ``.env()``, ``.alive()``);
+  ``simulator_process`` is the same object under its former name.
 * ``sim`` (function): resets the simulator, then gives a ``harness.SimClient``: ``sim.url``,
   ``sim.ca_path``, ``sim.state()``, ``sim.requests()``, ``sim.clear_requests()``,
   ``sim.count(endpoint_prefix=None, method=None)``, ``sim.faults(**kw)``, ``sim.settings(**kw)``,
   ``sim.api(method, path, **requests_kwargs)``.
+
+In-process tier (``tests/integration/test_*.py``):
+
+* ``call_module(module, args, *, check=False, diff=False, env=None)``: runs the module's ``main()``
+  in this process (``inprocess.ModuleCaller``) -> ``inprocess.ModuleRun`` (``changed``, ``failed``,
+  ``result``, ``msg``, ``diff``, ``warnings``, ``stdout``, ``assert_no_secrets()``).
+* ``call_lookup(name, *terms, variables=None, env=None, **options)``: a lookup's
+  ``LookupModule().run()`` in this process -> ``inprocess.LookupRun`` (``ok``, ``value``, ``error``,
+  ``output``, ``warnings``, ``assert_no_secrets()``).
+
+Ansible tier (``tests/integration/ansible/``):
+
+* ``adhoc_module(module, args)``: the module through Ansible's task executor in this process,
+  with pytest-ansible's ``ansible_adhoc`` -> ``AdhocResult`` (``changed``, ``failed``, ``result``,
+  ``msg``, ``warnings``).
 * ``ansible_module(module, args, *, check=False, diff=False, env=None, verbosity=0)``: runs
-  ``ansible localhost -m logpoint.siem.<module>`` against ``sim`` -> ``harness.ModuleResult``.
+  ``ansible localhost -m logpoint.siem.<module>`` -> ``harness.ModuleResult`` (it shadows
+  pytest-ansible's fixture of the same name here; use ``adhoc_module`` for that one).
 * ``run_playbook(path_or_text, *, extra_vars=None, check=False, diff=False, env=None, verbosity=0)``
   -> ``harness.PlaybookResult``.
 
@@ -25,26 +46,61 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import harness  # noqa: E402  pylint: disable=wrong-import-position
+import inprocess  # noqa: E402  pylint: disable=wrong-import-position
+
+inprocess.install_collection_loader()  # before any test module imports ansible_collections.*
+
+
+def pytest_configure(config):
+    # pytest-ansible's host manager and ansible-core's loader announce their own deprecations: not ours
+    for text in ('ignore:Host management is deprecated:DeprecationWarning',
+                 'ignore:AnsibleCollectionFinder has already been configured:UserWarning'):
+        config.addinivalue_line('filterwarnings', text)
 
 
 @pytest.fixture(scope='session')
-def simulator_process(tmp_path_factory):
+def simulator(tmp_path_factory):
     try:
-        process = harness.start_simulator(tmp_path_factory.mktemp('simulator'))
-    except harness.SimulatorError as error:
+        running = harness.ThreadSimulator(tmp_path_factory.mktemp('simulator')).start()
+    except OSError as error:
         pytest.fail('could not start the Logpoint simulator: %s' % error, pytrace=False)
-    yield process
-    process.stop()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope='session')
+def simulator_process(simulator):
+    return simulator
 
 
 @pytest.fixture
-def sim(simulator_process):
-    if simulator_process.process is None or simulator_process.process.poll() is not None:
-        pytest.fail('the simulator is no longer running; its log ends with:\n%s' % simulator_process.log_tail(),
-                    pytrace=False)
-    client = harness.SimClient(simulator_process)
+def sim(simulator):
+    if not simulator.alive():
+        pytest.fail('the simulator thread is no longer running', pytrace=False)
+    client = harness.SimClient(simulator)
     client.reset()
     return client
+
+
+# ---- in-process tier ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope='session')
+def _module_tmpdir(tmp_path_factory):
+    return tmp_path_factory.mktemp('module-tmp')
+
+
+@pytest.fixture
+def call_module(sim, _module_tmpdir):
+    return inprocess.ModuleCaller(sim, _module_tmpdir).call
+
+
+@pytest.fixture
+def call_lookup(sim):
+    return inprocess.LookupCaller(sim).call
+
+
+# ---- Ansible tier ------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope='session')
@@ -65,3 +121,12 @@ def ansible_module(ansible_runner):
 @pytest.fixture
 def run_playbook(ansible_runner):
     return ansible_runner.playbook
+
+
+@pytest.fixture
+def adhoc_module(request, sim, monkeypatch):
+    """A module run through pytest-ansible's ``ansible_adhoc`` (Ansible's task executor, this process)."""
+    if not request.config.pluginmanager.hasplugin('ansible'):
+        pytest.skip('pytest-ansible is not installed or its plugin is disabled (-p no:ansible)')
+    ansible_adhoc = request.getfixturevalue('ansible_adhoc')
+    return harness.AdhocRunner(ansible_adhoc, sim, monkeypatch).module

@@ -1,12 +1,15 @@
-"""The integration-test harness: a simulator client and Ansible runs as a user would make them.
+"""The integration-test harness: the simulator (in a thread), its client, and Ansible runs as a user
+would make them (``ansible`` / ``ansible-playbook`` subprocesses, pytest-ansible's task executor).
 
-The fixtures in ``conftest.py`` build these objects; tests use the fixtures (``sim``,
-``ansible_module``, ``run_playbook``) and may import the constants below (``SECRETS``...).
+The fixtures in ``conftest.py`` build these objects; tests use the fixtures (``sim``, and in the
+Ansible tier ``adhoc_module``, ``ansible_module``, ``run_playbook``) and may import the constants
+below (``SECRETS``...). The in-process runners are in ``inprocess.py``.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shlex
 import subprocess
@@ -19,6 +22,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[2]
 COLLECTIONS_PATH = ROOT / '.collections'
 CALLBACK_DIR = Path(__file__).resolve().parent / 'harness_plugins' / 'callback'
+SIMULATOR_SOURCE = ROOT / 'tests' / 'simulator'
 
 sys.path.insert(0, str(ROOT / 'tools'))
 import with_simulator  # noqa: E402  pylint: disable=wrong-import-position
@@ -47,8 +51,51 @@ _IMPLICIT_LOCALHOST_ONLY = {'ANSIBLE_INVENTORY_ENABLED': 'host_list'}
 
 
 def start_simulator(workdir, *, tls: bool = True) -> 'Simulator':
-    """Start a simulator (this checkout's ``tests/simulator``) with its files in ``workdir``."""
+    """Start a simulator process (this checkout's ``tests/simulator``) with its files in ``workdir``."""
     return Simulator(workdir=str(workdir), tls=tls).start()
+
+
+class ThreadSimulator:
+    """The simulator served by a thread of this process (``logpoint_simulator.serve_in_thread``).
+
+    Same interface as the process version (``with_simulator.Simulator``) where the tests use it:
+    ``url``, ``ca_path``, ``tls``, ``env()``, ``log_tail()``, ``stop()``; ``alive()`` instead of
+    ``process.poll()``. HTTPS with a throwaway trustme CA written to ``workdir/ca.pem``. Modules run
+    in-process and Ansible runs (subprocesses) reach it alike, over loopback.
+    """
+
+    def __init__(self, workdir, *, tls: bool = True):
+        self.workdir = Path(workdir)
+        self.tls = tls
+        self.ca_path = str(self.workdir / 'ca.pem') if tls else None
+        self.url = None
+        self._running = None
+
+    def start(self) -> 'ThreadSimulator':
+        if str(SIMULATOR_SOURCE) not in sys.path:
+            sys.path.insert(0, str(SIMULATOR_SOURCE))
+        from logpoint_simulator import serve_in_thread  # pylint: disable=import-outside-toplevel
+
+        # werkzeug logs every request to stderr; the tests read the request counters instead
+        logging.getLogger('werkzeug').setLevel(logging.ERROR)
+        self._running = serve_in_thread(port=0, tls=self.tls, ca_path=self.ca_path)
+        self.url = self._running.url
+        return self
+
+    def alive(self) -> bool:
+        return self._running is not None and self._running._thread.is_alive()  # pylint: disable=protected-access
+
+    def stop(self) -> None:
+        running, self._running = self._running, None
+        if running is not None:
+            running.stop()
+
+    def env(self) -> dict[str, str]:
+        """The environment variables that point the collection at this simulator."""
+        return with_simulator.connection_env(self.url, self.ca_path)
+
+    def log_tail(self, lines: int = 40) -> str:  # pylint: disable=unused-argument
+        return '(the simulator runs in a thread of the test process: its errors are in the test output)'
 
 
 # ---- the simulator's control API -----------------------------------------------------------------
@@ -60,7 +107,7 @@ class SimClient:
     ``count()`` reads the request counters; the control API itself is never counted.
     """
 
-    def __init__(self, process: 'Simulator'):
+    def __init__(self, process: 'Simulator | ThreadSimulator'):
         self.process = process
         self.url = process.url
         self.ca_path = process.ca_path if process.tls else None
@@ -147,6 +194,47 @@ class SimClient:
 # ---- Ansible runs --------------------------------------------------------------------------------
 
 
+class ResultAttributes:
+    """What tests read of a module's result dict ``self.result``: shared by every tier's result class."""
+
+    result: dict
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.result.get('changed', False))
+
+    @property
+    def msg(self):
+        return self.result.get('msg')
+
+    @property
+    def diff(self):
+        return self.result.get('diff')
+
+    @property
+    def warnings(self) -> list:
+        return self.result.get('warnings') or []
+
+
+# The environment a module sees, printed by ansible.builtin.command: the harness self-tests of both tiers
+ENVIRONMENT_PROBE = ("import json, os; print(json.dumps({k: v for k, v in os.environ.items() "
+                     "if k.startswith(('LOGPOINT_', 'LM_'))}))")
+
+
+def environment_probe_args() -> dict:
+    return {'argv': [sys.executable, '-c', ENVIRONMENT_PROBE]}
+
+
+def assert_probe_saw_the_simulator(result, sim) -> None:
+    """``result`` of the probe run with ``env={'LOGPOINT_CA_PATH': None, 'LOGPOINT_TIMEOUT': 7}``."""
+    assert not result.failed, result
+    seen = json.loads(result.result['stdout'])
+    assert seen['LOGPOINT_URL'] == sim.url and seen['LOGPOINT_USERNAME'] == ADMIN_USERNAME
+    assert seen['LOGPOINT_DIRECTOR_URL'] == sim.url and seen['LM_URL'] == sim.url
+    assert seen['LOGPOINT_POOL_UUID'] == POOL_UUID and seen['LOGPOINT_TIMEOUT'] == '7'
+    assert 'LOGPOINT_CA_PATH' not in seen
+
+
 class RunResult:
     """One ``ansible`` or ``ansible-playbook`` run: exit code, output and what the callback recorded."""
 
@@ -193,7 +281,7 @@ class RunResult:
         return '<%s rc=%s>\n%s' % (type(self).__name__, self.rc, self.describe())
 
 
-class ModuleResult(RunResult):
+class ModuleResult(ResultAttributes, RunResult):
     """The result of ``ansible localhost -m MODULE``: ``.result`` is the module's returned dict."""
 
     @property
@@ -206,10 +294,6 @@ class ModuleResult(RunResult):
         return self.record.get('result', {})
 
     @property
-    def changed(self) -> bool:
-        return bool(self.result.get('changed', False))
-
-    @property
     def failed(self) -> bool:
         return self.rc != 0 or self.record.get('status') in (None, 'failed', 'unreachable')
 
@@ -218,14 +302,6 @@ class ModuleResult(RunResult):
         if self.record:
             return self.result.get('msg')
         return self.stderr.strip() or None  # the run never reached the module (bad name, bad args...)
-
-    @property
-    def diff(self):
-        return self.result.get('diff')
-
-    @property
-    def warnings(self) -> list:
-        return self.result.get('warnings') or []
 
     def __repr__(self):
         return '<ModuleResult rc=%s changed=%s failed=%s msg=%r>\n%s' % (
@@ -378,3 +454,64 @@ class AnsibleRunner:
         command += self._flags(check, diff, verbosity)
         command, completed, records = self._run(command, env=env, timeout=timeout, cwd=calldir)
         return PlaybookResult(command, completed.returncode, completed.stdout, completed.stderr, records)
+
+
+# ---- modules through pytest-ansible (Ansible's task executor in the test process) ------------------
+
+
+class AdhocResult(ResultAttributes):
+    """A module's result dict as pytest-ansible returns it, with the attributes of ``ModuleResult``."""
+
+    def __init__(self, module, result):
+        import inprocess  # pylint: disable=import-outside-toplevel
+
+        self.module = module
+        self.raw = dict(result)
+        self.result = {key: value for key, value in self.raw.items() if key != 'invocation'}
+        if 'warnings' in self.result:
+            self.result['warnings'] = inprocess.warning_texts(self.result['warnings'])
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.result.get('failed')) or self.result.get('rc', 0) != 0
+
+    def assert_no_secrets(self, *extra: str) -> None:
+        text = json.dumps(self.raw, default=repr)
+        leaked = [secret for secret in SECRETS + tuple(extra) if secret and secret in text]
+        assert not leaked, 'secret(s) leaked into the result: %s' % ', '.join('%s...' % s[:6] for s in leaked)
+
+    def __repr__(self):
+        return '<AdhocResult %s changed=%s failed=%s msg=%r>\n%s' % (
+            self.module, self.changed, self.failed, self.msg, json.dumps(self.result, indent=2, default=repr)[-4000:])
+
+
+class AdhocRunner:
+    """Runs one module on the implicit localhost with pytest-ansible's ``ansible_adhoc`` fixture.
+
+    The connection variables of the simulator are set in this process's environment (the forked
+    worker and the module inherit them); ``ansible_python_interpreter`` is this Python, and the
+    collections path is this checkout's ``.collections``.
+    """
+
+    def __init__(self, ansible_adhoc, sim, monkeypatch):
+        self.ansible_adhoc = ansible_adhoc
+        self.sim = sim
+        self.monkeypatch = monkeypatch
+
+    def module(self, module: str, args: dict | None = None, *, env: dict | None = None) -> AdhocResult:
+        from pytest_ansible.module_dispatcher import v213  # pylint: disable=import-outside-toplevel
+
+        fqcn = module if '.' in module else 'logpoint.siem.' + module
+        for key in [key for key in os.environ if key.startswith(('LOGPOINT_', 'LM_'))]:
+            self.monkeypatch.delenv(key)
+        variables = dict(self.sim.process.env(), ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+                         ANSIBLE_DEPRECATION_WARNINGS='false', **(env or {}))
+        for key, value in variables.items():
+            if value is None:
+                self.monkeypatch.delenv(key, raising=False)
+            else:
+                self.monkeypatch.setenv(key, str(value))
+        self.monkeypatch.setattr(v213, 'COLLECTIONS_PATHS', [str(COLLECTIONS_PATH)])
+        host = self.ansible_adhoc(inventory='localhost,', connection='local')['localhost']
+        contacted = getattr(host, fqcn)(**(args or {}))
+        return AdhocResult(fqcn, contacted['localhost'])

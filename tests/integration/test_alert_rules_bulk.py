@@ -1,6 +1,6 @@
 # Copyright: contributors to the logpoint.siem collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""alert_rules (bulk) against the simulator: 200 rules within the request budget, purge, batching, check, diff."""
+"""alert_rules (bulk) against the simulator, in-process: 200 rules within the request budget, purge, batching, check, diff."""
 from __future__ import annotations
 
 import math
@@ -15,9 +15,9 @@ def pack(count, **extra):
     return [rule("Detection rule %03d" % number, assignee="analyst", **extra) for number in range(count)]
 
 
-def test_200_rules_converge_then_a_no_change_run_stays_within_the_request_budget(ansible_module, sim):
+def test_200_rules_converge_then_a_no_change_run_stays_within_the_request_budget(call_module, sim):
     started = time.monotonic()
-    created = ansible_module("alert_rules", {"rules": pack(200)})
+    created = call_module("alert_rules", {"rules": pack(200)})
     create_seconds = time.monotonic() - started
     summary = {"created": 200, "updated": 0, "unchanged": 0, "deleted": 0}
     assert created.changed and created.result["summary"] == summary, created
@@ -25,7 +25,7 @@ def test_200_rules_converge_then_a_no_change_run_stays_within_the_request_budget
 
     sim.clear_requests()
     started = time.monotonic()
-    again = ansible_module("alert_rules", {"rules": pack(200)})
+    again = call_module("alert_rules", {"rules": pack(200)})
     no_change_seconds = time.monotonic() - started
     assert not again.changed and again.result["summary"]["unchanged"] == 200
     budget = math.ceil(200 / PAGE_SIZE) + 2  # the rule pages, one repos read, one users read
@@ -35,14 +35,14 @@ def test_200_rules_converge_then_a_no_change_run_stays_within_the_request_budget
           % (create_seconds, no_change_seconds, sim.requests()["total"]))
 
 
-def test_changes_cost_one_request_each_and_enable_disable_one_batch_each(ansible_module, sim):
-    ansible_module("alert_rules", {"rules": pack(6)})
+def test_changes_cost_one_request_each_and_enable_disable_one_batch_each(call_module, sim):
+    call_module("alert_rules", {"rules": pack(6)})
     rules = pack(6)
     rules[0]["risk"] = "low"
     for index in (1, 2, 3):
         rules[index]["enabled"] = False
     sim.clear_requests()
-    result = ansible_module("alert_rules", {"rules": rules}, diff=True)
+    result = call_module("alert_rules", {"rules": rules}, diff=True)
     assert result.changed and result.result["summary"] == {"created": 0, "updated": 4, "unchanged": 2, "deleted": 0}
     assert (sim.count("POST /AlertRules/update_api"), sim.count("POST /AlertRules/deactivate_api")) == (1, 1)
     headers = ["alert rule 'Detection rule %03d'" % n for n in range(4)]
@@ -55,20 +55,20 @@ def test_changes_cost_one_request_each_and_enable_disable_one_batch_each(ansible
     for index in (1, 2, 3):
         rules[index]["enabled"] = True
     sim.clear_requests()
-    assert ansible_module("alert_rules", {"rules": rules}).changed
+    assert call_module("alert_rules", {"rules": rules}).changed
     assert (sim.count("POST /AlertRules/activate_api"), rule_writes(sim)) == (1, 1)
 
 
-def test_purge_deletes_managed_rules_only_and_in_one_request(ansible_module, sim):
+def test_purge_deletes_managed_rules_only_and_in_one_request(call_module, sim):
     create_by_hand(sim, "Hand made rule")
-    ansible_module("alert_rules", {"rules": pack(4)})
+    call_module("alert_rules", {"rules": pack(4)})
     sim.clear_requests()
-    checked = ansible_module("alert_rules", {"rules": pack(1), "purge": True}, check=True)
+    checked = call_module("alert_rules", {"rules": pack(1), "purge": True}, check=True)
     assert checked.changed and checked.result["summary"]["deleted"] == 3
     assert all(entry["would_be"] == (entry["outcome"] == "deleted") for entry in checked.result["rules"])
     assert len(sim.state()["alert_rules"]) == 5 and rule_writes(sim) == 0
 
-    purged = ansible_module("alert_rules", {"rules": pack(1), "purge": True})
+    purged = call_module("alert_rules", {"rules": pack(1), "purge": True})
     assert [(entry["name"], entry["outcome"]) for entry in purged.result["rules"]] == [
         ("Detection rule 000", "unchanged"), ("Detection rule 001", "deleted"), ("Detection rule 002", "deleted"),
         ("Detection rule 003", "deleted")]
@@ -76,24 +76,24 @@ def test_purge_deletes_managed_rules_only_and_in_one_request(ansible_module, sim
     assert sim.count("POST /AlertRules/delete_api") == 1
 
 
-def test_a_bad_rule_anywhere_fails_the_task_before_any_write(ansible_module, sim):
+def test_a_bad_rule_anywhere_fails_the_task_before_any_write(call_module, sim):
     rules = pack(3)
     rules[2]["risk"] = "severe"
-    result = ansible_module("alert_rules", {"rules": rules})
+    result = call_module("alert_rules", {"rules": rules})
     assert result.failed and "rules[2] (Detection rule 002): value of risk must be one of" in result.msg
     rules[2] = rule("Detection rule 002", time_range="45m")
-    result = ansible_module("alert_rules", {"rules": rules})
+    result = call_module("alert_rules", {"rules": rules})
     assert result.failed and "alert rule 'Detection rule 002': search_interval: 10 minutes does not divide" \
         in result.msg, result.msg
     rules[2] = dict(rules[1])
-    result = ansible_module("alert_rules", {"rules": rules})
+    result = call_module("alert_rules", {"rules": rules})
     assert result.failed and "rules[2]: alert rule 'Detection rule 001' is listed twice" in result.msg
     assert rule_writes(sim) == 0 and sim.state()["alert_rules"] == {}
 
 
-def test_state_absent_in_the_list_deletes(ansible_module, sim):
-    ansible_module("alert_rules", {"rules": pack(2)})
-    result = ansible_module("alert_rules", {"rules": [{"name": "Detection rule 001", "state": "absent"},
-                                                      {"name": "Never existed", "state": "absent"}]})
+def test_state_absent_in_the_list_deletes(call_module, sim):
+    call_module("alert_rules", {"rules": pack(2)})
+    result = call_module("alert_rules", {"rules": [{"name": "Detection rule 001", "state": "absent"},
+                                                   {"name": "Never existed", "state": "absent"}]})
     assert [entry["outcome"] for entry in result.result["rules"]] == ["deleted", "unchanged"]
     assert sorted(server_rules(sim)) == ["Detection rule 000"]

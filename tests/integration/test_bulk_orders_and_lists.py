@@ -30,12 +30,12 @@ def counted(sim):
     return writes, polls, fetches, other
 
 
-def test_hundred_director_closes_with_a_comment_send_each_order_once_and_poll_it_least(ansible_module, sim):
+def test_hundred_director_closes_with_a_comment_send_each_order_once_and_poll_it_least(call_module, sim):
     made = new_incidents(sim, 100, "Bulk director incident")
     sim.faults(latency_ms=5)
     sim.clear_requests()
     started = time.monotonic()
-    result = ansible_module("incident_state", {"api": "director", "state": "closed", "comment": "Closed in bulk.",
+    result = call_module("incident_state", {"api": "director", "state": "closed", "comment": "Closed in bulk.",
                                                "filters": {"name": "^Bulk director incident", "since": "1d"}})
     elapsed = time.monotonic() - started
     assert not result.failed and result.changed, result
@@ -54,10 +54,10 @@ def test_hundred_director_closes_with_a_comment_send_each_order_once_and_poll_it
     print("100 Director closes with a comment: %d requests in %.1fs" % (sim.requests()["total"], elapsed))
 
 
-def test_an_order_that_never_finishes_is_named_and_the_finished_ones_are_reported_written(ansible_module, sim):
+def test_an_order_that_never_finishes_is_named_and_the_finished_ones_are_reported_written(call_module, sim):
     made = new_incidents(sim, 4, "Stuck director incident")
     sim.settings(director_never_finish_incidents=[made[2]])
-    result = ansible_module("incident_state", {"api": "director", "ids": made, "state": "closed", "wait_timeout": 2})
+    result = call_module("incident_state", {"api": "director", "ids": made, "state": "closed", "wait_timeout": 2})
     assert result.failed and result.changed, result
     stuck = [order for order in sim.state()["director_orders"].values()
              if order["incident_id"] == made[2] and order["action"] == "resolve"]
@@ -74,21 +74,21 @@ def test_an_order_that_never_finishes_is_named_and_the_finished_ones_are_reporte
 
 
 def test_a_200000_value_list_is_compared_again_without_an_upload_then_one_change_is_counted(
-        ansible_module, sim, tmp_path):
+        call_module, sim, tmp_path):
     values = ["feed-%06d.bad.example" % number for number in range(200000)]
     path = tmp_path / "feed.txt"
     path.write_text("\n".join(values) + "\n")
-    created = ansible_module("static_list", {"name": "big_feed", "src": str(path)})
+    created = call_module("static_list", {"name": "big_feed", "src": str(path)})
     assert created.changed and created.result["added"] == 200000, created
     sim.clear_requests()
-    again = ansible_module("static_list", {"name": "big_feed", "src": str(path)}, diff=True)
+    again = call_module("static_list", {"name": "big_feed", "src": str(path)}, diff=True)
     assert not again.changed and (again.result["added"], again.result["removed"]) == (0, 0), again
     assert (sim.count(LISTING), sim.count(IMPORT)) == (1, 0)
 
     values[123456] = "replaced.bad.example"
     path.write_text("\n".join(values + values[:10]) + "\n")  # repeats are dropped again
     sim.clear_requests()
-    changed = ansible_module("static_list", {"name": "big_feed", "src": str(path)}, diff=True)
+    changed = call_module("static_list", {"name": "big_feed", "src": str(path)}, diff=True)
     assert changed.changed and (changed.result["count"], changed.result["added"], changed.result["removed"]) == (
         200000, 1, 1)
     assert changed.diff["before"]["values_removed"] == ["feed-123456.bad.example"]
@@ -98,19 +98,19 @@ def test_a_200000_value_list_is_compared_again_without_an_upload_then_one_change
     assert stored == values
 
 
-def test_a_lost_reply_to_a_classic_close_is_settled_by_reading_the_incidents_again(ansible_module, sim):
+def test_a_lost_reply_to_a_classic_close_is_settled_by_reading_the_incidents_again(call_module, sim):
     made = new_incidents(sim, 3, "Lost reply incident")
     sim.faults(drop_after_write=1, path_prefix="/close_incident")
-    result = ansible_module("incident_state", {"api": "classic", "ids": made, "state": "closed"})
+    result = call_module("incident_state", {"api": "classic", "ids": made, "state": "closed"})
     assert not result.failed and result.changed, result
     assert sim.count("POST /close_incident") == 1  # applied, so not sent again
     assert sim.count("GET /incident_states") >= 1  # the re-read that found the incidents closed
     assert all(sim.state()["incidents"][i]["status"] == "closed" for i in made)
 
 
-def test_a_lost_reply_to_a_list_import_is_settled_by_reading_the_list_again(ansible_module, sim):
+def test_a_lost_reply_to_a_list_import_is_settled_by_reading_the_list_again(call_module, sim):
     sim.faults(drop_after_write=1, path_prefix="/UserDefinedList/import_api")
-    result = ansible_module("static_list", {"name": "lost_reply", "values": ["192.0.2.1", "192.0.2.2"]})
+    result = call_module("static_list", {"name": "lost_reply", "values": ["192.0.2.1", "192.0.2.2"]})
     assert not result.failed and result.changed, result
     assert (sim.count(IMPORT), sim.count(LISTING)) == (1, 2)  # one import, then the listing that found it
     stored = [entry for entry in sim.state()["lists"].values() if entry["name"] == "LOST_REPLY"][0]["lists"]

@@ -4,19 +4,12 @@
 lost replies settled by re-reading, check mode, bad max_concurrency."""
 from __future__ import annotations
 
-import json
 import time
 
 import pytest
 from alert_rule_support import RULE_WRITES, rule, rule_writes, server_rules
 
 EMAIL_WRITE = "POST /pluggables/Notification/EmailNotification/create_api"
-PLAYBOOK = """
-- hosts: localhost
-  gather_facts: false
-  tasks:
-%s
-"""
 
 
 def pack(prefix, count, **extra):
@@ -29,12 +22,12 @@ def created_seconds(sim, prefix):
             if event["type"] == "AlertRule" and event["action"] == "created" and event["object"].startswith(prefix)]
 
 
-def test_max_concurrency_one_is_serial_and_four_overlaps(ansible_module, sim):
+def test_max_concurrency_one_is_serial_and_four_overlaps(call_module, sim):
     # Every create waits 1 s in the simulator before it is applied: one at a time, no two creates are
     # applied within the same second; four at a time, several are.
     sim.faults(latency_ms=1000, path_prefix="/AlertRules/create_api")
     started = time.monotonic()
-    serial = ansible_module("alert_rules", {"rules": pack("Serial rule", 6), "max_concurrency": 1})
+    serial = call_module("alert_rules", {"rules": pack("Serial rule", 6), "max_concurrency": 1})
     serial_seconds = time.monotonic() - started
     assert serial.changed and serial.result["summary"]["created"] == 6, serial
     seconds = created_seconds(sim, "Serial rule")
@@ -42,7 +35,7 @@ def test_max_concurrency_one_is_serial_and_four_overlaps(ansible_module, sim):
     assert serial_seconds >= 6
 
     started = time.monotonic()
-    parallel = ansible_module("alert_rules", {"rules": pack("Parallel rule", 6), "max_concurrency": 4})
+    parallel = call_module("alert_rules", {"rules": pack("Parallel rule", 6), "max_concurrency": 4})
     parallel_seconds = time.monotonic() - started
     assert parallel.changed and parallel.result["summary"]["created"] == 6, parallel
     seconds = created_seconds(sim, "Parallel rule")
@@ -52,11 +45,11 @@ def test_max_concurrency_one_is_serial_and_four_overlaps(ansible_module, sim):
     print("6 creates at 1 s each: max_concurrency 1 %.1fs, 4 %.1fs" % (serial_seconds, parallel_seconds))
 
 
-def test_a_failed_create_reports_what_was_written_and_a_rerun_converges(ansible_module, sim):
+def test_a_failed_create_reports_what_was_written_and_a_rerun_converges(call_module, sim):
     rules = pack("Partial rule", 5)
     rules[0]["enabled"] = False  # its deactivation is a later phase: it must not start
     rules[2]["display_template"] = "   "  # accepted by the module, refused by the server
-    failed = ansible_module("alert_rules", {"rules": rules, "max_concurrency": 1})
+    failed = call_module("alert_rules", {"rules": rules, "max_concurrency": 1})
     assert failed.failed and failed.changed, failed
     written = ["alert rule 'Partial rule %03d'" % n for n in (0, 1, 3, 4)]
     assert failed.result["written"] == written
@@ -68,19 +61,19 @@ def test_a_failed_create_reports_what_was_written_and_a_rerun_converges(ansible_
 
     del rules[2]["display_template"]
     sim.clear_requests()
-    again = ansible_module("alert_rules", {"rules": rules})
+    again = call_module("alert_rules", {"rules": rules})
     assert again.changed and not again.failed, again
     assert again.result["summary"] == {"created": 1, "updated": 1, "unchanged": 3, "deleted": 0}
     assert (sim.count("POST /AlertRules/create_api"), sim.count("POST /AlertRules/deactivate_api")) == (1, 1)
     assert server_rules(sim)["Partial rule 000"]["active"] is False
 
     sim.clear_requests()
-    assert not ansible_module("alert_rules", {"rules": rules}).changed and rule_writes(sim) == 0
+    assert not call_module("alert_rules", {"rules": rules}).changed and rule_writes(sim) == 0
 
 
-def test_a_502_on_a_create_is_settled_by_a_re_read_without_a_duplicate(ansible_module, sim):
+def test_a_502_on_a_create_is_settled_by_a_re_read_without_a_duplicate(call_module, sim):
     sim.faults(status_5xx=1, path_prefix="/AlertRules/create_api")
-    created = ansible_module("alert_rule", rule())
+    created = call_module("alert_rule", rule())
     assert created.changed and not created.failed, created
     assert sim.count("POST /AlertRules/create_api") == 2, "sent once more only after the re-read found no rule"
     assert sim.count("GET /AlertRules/lists_api") == 2, "the lookup, then the re-read after the 502"
@@ -88,9 +81,9 @@ def test_a_502_on_a_create_is_settled_by_a_re_read_without_a_duplicate(ansible_m
     assert created.result["alert_rule"]["id"] == server_rules(sim)[rule()["name"]]["id"]
 
 
-def test_lost_replies_in_bulk_are_re_read_not_replayed(ansible_module, sim):
+def test_lost_replies_in_bulk_are_re_read_not_replayed(call_module, sim):
     sim.faults(drop_after_write=1, path_prefix="/AlertRules/create_api")
-    created = ansible_module("alert_rules", {"rules": pack("Lost reply rule", 3, enabled=False)})
+    created = call_module("alert_rules", {"rules": pack("Lost reply rule", 3, enabled=False)})
     assert created.changed and not created.failed, created
     assert sim.count("POST /AlertRules/create_api") == 3 and len(server_rules(sim)) == 3
     assert all(entry["id"] == server_rules(sim)[entry["name"]]["id"] for entry in created.result["rules"])
@@ -98,32 +91,32 @@ def test_lost_replies_in_bulk_are_re_read_not_replayed(ansible_module, sim):
 
     sim.faults(status_5xx=1, path_prefix="/AlertRules/activate_api")
     sim.clear_requests()
-    enabled = ansible_module("alert_rules", {"rules": pack("Lost reply rule", 3, enabled=True)})
+    enabled = call_module("alert_rules", {"rules": pack("Lost reply rule", 3, enabled=True)})
     assert enabled.changed and not enabled.failed, enabled
     assert sim.count("POST /AlertRules/activate_api") == 2, "one batch, sent once more after the re-read"
     assert all(stored["active"] is True for stored in server_rules(sim).values())
 
 
-def test_a_failed_notification_batch_reports_the_rules_written(ansible_module, sim):
+def test_a_failed_notification_batch_reports_the_rules_written(call_module, sim):
     names = ["Notified rule A", "Notified rule B"]
     for name in names:
-        ansible_module("alert_rule", rule(name))
+        call_module("alert_rule", rule(name))
     email = {"type": "email", "recipients": ["soc@example.com"], "subject": "alert", "template": "<p>x</p>"}
-    assert ansible_module("notification", dict(email, alert_rules=names[:1], dispatch="manual")).changed
+    assert call_module("notification", dict(email, alert_rules=names[:1], dispatch="manual")).changed
     # A keeps dispatch manual, B gets the default: two different notifications, two requests.
     sim.faults(success_false=1, path_prefix="/pluggables/Notification/EmailNotification/create_api")
     sim.clear_requests()
-    failed = ansible_module("notification", dict(email, alert_rules=names, subject="new", max_concurrency=1))
+    failed = call_module("notification", dict(email, alert_rules=names, subject="new", max_concurrency=1))
     assert failed.failed and failed.changed, failed
     assert failed.result["written"] == ["email notification of alert rule 'Notified rule B'"]
     assert "email notification of 1 alert rule(s): " in failed.msg and "simulated failure" in failed.msg
     assert sim.count(EMAIL_WRITE) == 2
-    again = ansible_module("notification", dict(email, alert_rules=names, subject="new"))
+    again = call_module("notification", dict(email, alert_rules=names, subject="new"))
     assert [entry["outcome"] for entry in again.result["alert_rules"]] == ["updated", "unchanged"], again
 
 
-def test_check_mode_sends_no_write(ansible_module, sim):
-    checked = ansible_module("alert_rules", {"rules": pack("Checked rule", 5, enabled=False), "max_concurrency": 8},
+def test_check_mode_sends_no_write(call_module, sim):
+    checked = call_module("alert_rules", {"rules": pack("Checked rule", 5, enabled=False), "max_concurrency": 8},
                              check=True)
     assert checked.changed and checked.result["summary"]["created"] == 5
     assert all(entry["would_be"] and entry["id"] is None for entry in checked.result["rules"])
@@ -134,20 +127,15 @@ def test_check_mode_sends_no_write(ansible_module, sim):
 
 
 @pytest.mark.parametrize("value", [0, 33])
-def test_a_bad_max_concurrency_is_refused_before_any_request(run_playbook, sim, value):
+def test_a_bad_max_concurrency_is_refused_before_any_request(call_module, sim, value):
     modules = {
         "alert_rule": rule(),
         "alert_rules": {"rules": [rule()]},
         "notification": {"type": "email", "alert_rules": ["Brute force on Windows logons"]},
     }
-    tasks = "\n".join("    - name: %s\n      logpoint.siem.%s: %s\n      ignore_errors: true"
-                      % (module, module, json.dumps(dict(args, max_concurrency=value)))
-                      for module, args in modules.items())
-    run = run_playbook(PLAYBOOK % tasks)
-    assert run.ok, run
-    for module in modules:
-        result = run.task(module)
-        assert run.status(module) == "failed" and result["msg"].startswith(
+    for module, args in modules.items():
+        result = call_module(module, dict(args, max_concurrency=value))
+        assert result.failed and result.msg.startswith(
             "max_concurrency: %d is not a whole number from 1 to 32" % value), (module, result)
-        assert not result.get("changed")
+        assert not result.changed
     assert sim.requests()["total"] == 0 and not any(sim.count(endpoint) for endpoint in RULE_WRITES)

@@ -1,108 +1,77 @@
-"""Self-test of the integration harness: Ansible runs, their results, and the simulator's control API."""
+"""Self-test of the in-process tier: call_module, call_lookup and the simulator's control API."""
 
 from __future__ import annotations
 
 import json
-import sys
+import os
 
 import harness
 
 
-def test_module_result_is_captured(ansible_module):
-    result = ansible_module('ansible.builtin.ping', {'data': 'harness-ok'})
+def test_module_result_is_captured(call_module):
+    result = call_module('ansible.builtin.ping', {'data': 'harness-ok'})
     assert result.rc == 0, result
-    assert not result.failed
-    assert not result.changed
+    assert not result.failed and not result.changed
     assert result.result['ping'] == 'harness-ok'
     assert 'harness-ok' in result.stdout
+    assert 'invocation' not in result.result, 'the result is what Ansible shows, without the invocation'
 
 
-def test_module_failure_is_reported(ansible_module):
-    result = ansible_module('ansible.builtin.ping', {'data': 'crash'})
-    assert result.failed
-    assert result.rc != 0
-    assert 'boom' in json.dumps(result.result)
+def test_module_crash_is_a_failed_result_with_the_traceback(call_module):
+    result = call_module('ansible.builtin.ping', {'data': 'crash'})
+    assert result.failed and result.rc != 0
+    assert result.msg.startswith('MODULE FAILURE') and 'boom' in result.msg
+    assert 'Traceback' in result.result['exception']
 
 
-def test_unknown_module_fails_with_a_message(ansible_module):
-    result = ansible_module('no_such_module_here')
-    assert result.failed
-    assert 'logpoint.siem.no_such_module_here' in result.msg
+def test_argument_spec_errors_come_from_ansible_module(call_module, sim):
+    result = call_module('alert_rule', {'name': 'Some rule', 'risk': 'severe'})
+    assert result.failed and result.msg == 'value of risk must be one of: low, medium, high, critical, got: severe'
+    unknown = call_module('token', {'scopes': ['search:read'], 'colour': 'blue'})
+    assert unknown.failed and 'Unsupported parameters for (logpoint.siem.token) module: colour' in unknown.msg
+    assert sim.count() == 0
 
 
-def test_check_and_diff_reach_the_module(ansible_module, tmp_path):
+def test_check_and_diff_reach_the_module(call_module, tmp_path):
     target = tmp_path / 'file.txt'
-    args = {'dest': str(target), 'content': 'new content\n'}
-
-    checked = ansible_module('ansible.builtin.copy', args, check=True, diff=True)
+    target.write_text('old content\n')
+    args = {'path': str(target), 'regexp': '^old', 'line': 'new content'}
+    checked = call_module('ansible.builtin.lineinfile', args, check=True, diff=True)
     assert checked.changed, checked
-    assert not target.exists()
+    assert target.read_text() == 'old content\n'
     assert 'new content' in json.dumps(checked.diff)
-
-    applied = ansible_module('ansible.builtin.copy', args)
+    applied = call_module('ansible.builtin.lineinfile', args)
     assert applied.changed and target.read_text() == 'new content\n'
-    assert not applied.diff
-
-    again = ansible_module('ansible.builtin.copy', args)
-    assert not again.changed
+    assert not call_module('ansible.builtin.lineinfile', args).changed
 
 
-def test_module_environment_points_at_the_simulator(ansible_module, sim):
-    show = "import json, os; print(json.dumps({k: v for k, v in os.environ.items() if k.startswith(('LOGPOINT_', 'LM_'))}))"
-    result = ansible_module('ansible.builtin.command', {'argv': [sys.executable, '-c', show]},
-                            env={'LOGPOINT_CA_PATH': None, 'LOGPOINT_TIMEOUT': 7})
-    assert not result.failed, result
-    seen = json.loads(result.result['stdout'])
-    assert seen['LOGPOINT_URL'] == sim.url
-    assert seen['LOGPOINT_USERNAME'] == 'admin'
-    assert seen['LOGPOINT_DIRECTOR_URL'] == sim.url
-    assert seen['LOGPOINT_POOL_UUID'] == harness.POOL_UUID
-    assert seen['LM_URL'] == sim.url
-    assert seen['LOGPOINT_TIMEOUT'] == '7'
-    assert 'LOGPOINT_CA_PATH' not in seen
+def test_diff_only_in_diff_mode(call_module, sim):
+    assert call_module('static_list', {'name': 'harness_list', 'values': ['a']}, diff=True).diff
+    assert call_module('static_list', {'name': 'harness_list', 'values': ['b']}).diff is None
 
 
-def test_playbook_from_text_with_typed_extra_vars(run_playbook):
-    result = run_playbook("""
-- name: Harness self-test
-  hosts: localhost
-  gather_facts: false
-  tasks:
-    - name: Add one
-      ansible.builtin.set_fact:
-        answer: "{{ number + 1 }}"
-    - name: Show it
-      ansible.builtin.debug:
-        msg: "answer={{ answer }}"
-    - name: Fail politely
-      ansible.builtin.fail:
-        msg: expected failure
-      ignore_errors: true
-""", extra_vars={'number': 41})
-    assert result.ok, result
-    assert result.task('Show it')['msg'] == 'answer=42'
-    assert result.status('Fail politely') == 'failed'
-    assert result.failed_tasks == []
-    assert result.stats['localhost']['ignored'] == 1
-    result.assert_no_secrets()
+def test_no_log_values_are_masked_and_warnings_are_per_run(call_module):
+    minted = call_module('token', {'scopes': ['search:read']})
+    assert any('no_log' in warning for warning in minted.warnings)
+    assert harness.ADMIN_SECRET_KEY not in minted.output
+    assert 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER' in minted.output  # the invocation, masked by AnsibleModule
+    quiet = call_module('token', {'scopes': ['search:read']}, no_log=True)
+    assert quiet.warnings == [], 'a warning of an earlier run must not leak into the next one'
 
 
-def test_check_mode_playbook(run_playbook, tmp_path):
-    target = tmp_path / 'made.txt'
-    playbook = """
-- name: Check mode
-  hosts: localhost
-  gather_facts: false
-  tasks:
-    - name: Write
-      ansible.builtin.copy:
-        dest: "{{ target }}"
-        content: hello
-"""
-    result = run_playbook(playbook, extra_vars={'target': str(target)}, check=True, diff=True)
-    assert result.ok, result
-    assert result.changed_tasks == ['Write']
-    assert not target.exists()
+def test_module_environment_points_at_the_simulator(call_module, sim):
+    result = call_module('ansible.builtin.command', harness.environment_probe_args(),
+                         env={'LOGPOINT_CA_PATH': None, 'LOGPOINT_TIMEOUT': 7})
+    harness.assert_probe_saw_the_simulator(result, sim)
+    assert 'LOGPOINT_TIMEOUT' not in os.environ, 'the environment of a run is restored after it'
+
+
+def test_lookup_result_and_error(call_lookup, sim):
+    repos = call_lookup('repos', repo='_logpoint')
+    assert repos.ok and {entry['repo'] for entry in repos.value} == {'_logpoint'}, repos
+    refused = call_lookup('repos', env={'LOGPOINT_SECRET_KEY': 'wrong-secret-key-wrong-secret-key'})
+    assert refused.failed and refused.msg.startswith('logpoint.siem.repos: ')
+    refused.assert_no_secrets('wrong-secret-key-wrong-secret-key')
 
 
 def _get_users(sim):

@@ -1,6 +1,6 @@
 # Copyright: contributors to the logpoint.siem collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""logpoint.siem.incident_state against the simulator, on the classic API and on Director.
+"""logpoint.siem.incident_state against the simulator, in-process, on the classic API and on Director.
 
 Seeded incidents (tests/simulator/logpoint_simulator/seed_incidents.py): 65b0...0NN with NN 1-12.
 """
@@ -30,8 +30,8 @@ def incident(sim, incident_id):
     return sim.state()["incidents"][incident_id]
 
 
-def run(ansible_module, api, **args):
-    result = ansible_module("incident_state", dict(args, api=api))
+def run(call_module, api, **args):
+    result = call_module("incident_state", dict(args, api=api))
     assert not result.failed, result
     return result
 
@@ -45,60 +45,60 @@ def run(ansible_module, api, **args):
     (CLOSED_OF_ADMIN, "unresolved", ["reopen"]),
     (CLOSED_OF_ADMIN, "resolved", ["reopen", "resolve"]),
 ])
-def test_every_transition_and_its_idempotent_rerun(ansible_module, sim, api, incident_id, state, actions):
-    first = run(ansible_module, api, ids=[incident_id], state=state)
+def test_every_transition_and_its_idempotent_rerun(call_module, sim, api, incident_id, state, actions):
+    first = run(call_module, api, ids=[incident_id], state=state)
     assert first.changed and first.result["incidents"][0]["actions"] == actions
     assert first.result["incidents"][0]["after"]["status"] == state
     assert incident(sim, incident_id)["status"] == state
     assert writes(sim) == len(actions)
     sim.clear_requests()
-    again = run(ansible_module, api, ids=[incident_id], state=state)
+    again = run(call_module, api, ids=[incident_id], state=state)
     assert not again.changed and again.result["incidents"][0]["actions"] == []
     assert writes(sim) == 0
 
 
 @pytest.mark.parametrize("api", APIS)
-def test_reassign_by_user_name_and_rerun(ansible_module, sim, api):
-    first = run(ansible_module, api, ids=[LOW_OF_ADMIN], assignee="analyst")
+def test_reassign_by_user_name_and_rerun(call_module, sim, api):
+    first = run(call_module, api, ids=[LOW_OF_ADMIN], assignee="analyst")
     assert first.changed and first.result["incidents"][0]["after"]["assignee"] == "analyst"
     assert incident(sim, LOW_OF_ADMIN)["assigned_to"] == ANALYST_ID
     sim.clear_requests()
-    assert not run(ansible_module, api, ids=[LOW_OF_ADMIN], assignee=ANALYST_ID).changed
+    assert not run(call_module, api, ids=[LOW_OF_ADMIN], assignee=ANALYST_ID).changed
     assert writes(sim) == 0
 
 
 @pytest.mark.parametrize("api", APIS)
-def test_a_comment_is_added_once(ansible_module, sim, api):
-    first = run(ansible_module, api, ids=[LOW_OF_ADMIN, CRITICAL_OF_ANALYST], comment="Looking into the source addresses.")
+def test_a_comment_is_added_once(call_module, sim, api):
+    first = run(call_module, api, ids=[LOW_OF_ADMIN, CRITICAL_OF_ANALYST], comment="Looking into the source addresses.")
     by_id = {entry["id"]: entry for entry in first.result["incidents"]}
     assert by_id[LOW_OF_ADMIN]["actions"] == ["comment"] and by_id[CRITICAL_OF_ANALYST]["actions"] == []
     assert [c["comment"] for c in incident(sim, LOW_OF_ADMIN)["comments"]] == ["Looking into the source addresses."]
     sim.clear_requests()
-    assert not run(ansible_module, api, ids=[LOW_OF_ADMIN], comment="Looking into the source addresses.").changed
+    assert not run(call_module, api, ids=[LOW_OF_ADMIN], comment="Looking into the source addresses.").changed
     assert writes(sim) == 0
 
 
-def test_classic_refuses_to_close_someone_elses_incident_without_take_ownership(ansible_module, sim):
-    refused = ansible_module("incident_state", {"api": "classic", "ids": [LOW_OF_ANALYST, LOW_OF_ADMIN],
-                                                "state": "closed"})
+def test_classic_refuses_to_close_someone_elses_incident_without_take_ownership(call_module, sim):
+    refused = call_module("incident_state", {"api": "classic", "ids": [LOW_OF_ANALYST, LOW_OF_ADMIN],
+                                             "state": "closed"})
     assert refused.failed and "assigned to other users" in refused.msg
     assert "65b000000000000000000008 'Firewall rule set reloaded' (analyst)" in refused.msg
     assert "take_ownership: true" in refused.msg and writes(sim) == 0
-    taken = run(ansible_module, "classic", ids=[LOW_OF_ANALYST], state="closed", take_ownership=True)
+    taken = run(call_module, "classic", ids=[LOW_OF_ANALYST], state="closed", take_ownership=True)
     assert taken.result["incidents"][0]["actions"] == ["take_over", "resolve", "close"]
     assert taken.result["incidents"][0]["after"] == {"status": "closed", "assignee": "admin"}
     assert incident(sim, LOW_OF_ANALYST)["status"] == "closed"
 
 
-def test_classic_take_over_then_hand_to_the_wanted_assignee(ansible_module, sim):
-    result = run(ansible_module, "classic", ids=[LOW_OF_ANALYST], state="resolved", assignee="analyst",
+def test_classic_take_over_then_hand_to_the_wanted_assignee(call_module, sim):
+    result = run(call_module, "classic", ids=[LOW_OF_ANALYST], state="resolved", assignee="analyst",
                  take_ownership=True)
     assert result.result["incidents"][0]["actions"] == ["take_over", "resolve", "assign"]
     assert incident(sim, LOW_OF_ANALYST)["assigned_to"] == ANALYST_ID
 
 
-def test_director_resolves_on_behalf_of_the_assignee(ansible_module, sim):
-    result = run(ansible_module, "director", ids=[LOW_OF_ANALYST], state="closed", take_ownership=True)
+def test_director_resolves_on_behalf_of_the_assignee(call_module, sim):
+    result = run(call_module, "director", ids=[LOW_OF_ANALYST], state="closed", take_ownership=True)
     assert result.result["incidents"][0]["actions"] == ["resolve", "close"]
     assert len(result.result["incidents"][0]["order_ids"]) == 2
     assert any("take_ownership has no effect on Director" in w for w in result.warnings)
@@ -106,37 +106,37 @@ def test_director_resolves_on_behalf_of_the_assignee(ansible_module, sim):
     assert events == [("analyst", "incident resolved"), ("analyst", "incident closed")]
 
 
-def test_32_hex_incident_ids_are_mapped(ansible_module, sim):
-    result = run(ansible_module, "classic", ids=["5eed65b0000000000000000000000007"], state="resolved")
+def test_32_hex_incident_ids_are_mapped(call_module, sim):
+    result = run(call_module, "classic", ids=["5eed65b0000000000000000000000007"], state="resolved")
     assert result.result["incidents"][0]["id"] == LOW_OF_ADMIN
     assert incident(sim, LOW_OF_ADMIN)["status"] == "resolved"
 
 
-def test_selection_by_filters(ansible_module, sim):
-    result = run(ansible_module, "director", filters={"risk": "critical", "status": "unresolved"},
+def test_selection_by_filters(call_module, sim):
+    result = run(call_module, "director", filters={"risk": "critical", "status": "unresolved"},
                  comment="Escalated to the on-call analyst.")
     assert sorted(entry["id"] for entry in result.result["incidents"]) == [CRITICAL_OF_ANALYST, CRITICAL_OF_ADMIN]
     assert result.result["summary"] == {"selected": 2, "changed": 2, "unchanged": 0, "actions": {"comment": 2}}
 
 
-def test_send_for_investigation_needs_director(ansible_module, sim):
-    refused = ansible_module("incident_state", {"api": "classic", "ids": [LOW_OF_ADMIN], "send_for_investigation": True})
+def test_send_for_investigation_needs_director(call_module, sim):
+    refused = call_module("incident_state", {"api": "classic", "ids": [LOW_OF_ADMIN], "send_for_investigation": True})
     assert refused.failed and "send_for_investigation needs the Director API" in refused.msg
     assert writes(sim) == 0
 
 
-def test_send_for_investigation_is_an_action_sent_every_time(ansible_module, sim):
+def test_send_for_investigation_is_an_action_sent_every_time(call_module, sim):
     for attempt in (1, 2):
-        assert run(ansible_module, "director", ids=[LOW_OF_ADMIN], send_for_investigation=True).changed, attempt
+        assert run(call_module, "director", ids=[LOW_OF_ADMIN], send_for_investigation=True).changed, attempt
     sent = [e for e in sim.state()["audit_events"] if e["action"] == "incident sent for investigation"]
     assert len(sent) == 2
 
 
-def test_director_write_pending_past_wait_timeout_stops_the_task(ansible_module, sim):
+def test_director_write_pending_past_wait_timeout_stops_the_task(call_module, sim):
     sim.settings(director_never_finish=True)
     started = time.monotonic()
-    result = ansible_module("incident_state", {"api": "director", "ids": [LOW_OF_ADMIN], "state": "closed",
-                                               "comment": "never lands", "wait_timeout": 2})
+    result = call_module("incident_state", {"api": "director", "ids": [LOW_OF_ADMIN], "state": "closed",
+                                            "comment": "never lands", "wait_timeout": 2})
     assert result.failed and time.monotonic() - started < 30
     orders = sim.state()["director_orders"]
     written = [order for order in orders.values() if order["action"] not in ("fetch", "fetchIncidentData")]
@@ -147,37 +147,37 @@ def test_director_write_pending_past_wait_timeout_stops_the_task(ansible_module,
     assert incident(sim, LOW_OF_ADMIN)["status"] == "unresolved" and not incident(sim, LOW_OF_ADMIN)["comments"]
 
 
-def test_director_fetch_pending_past_wait_timeout_changes_nothing(ansible_module, sim):
+def test_director_fetch_pending_past_wait_timeout_changes_nothing(call_module, sim):
     sim.settings(director_pending_polls=1000)
-    result = ansible_module("incident_state", {"api": "director", "ids": [LOW_OF_ADMIN], "state": "closed",
-                                               "wait_timeout": 1})
+    result = call_module("incident_state", {"api": "director", "ids": [LOW_OF_ADMIN], "state": "closed",
+                                            "wait_timeout": 1})
     assert result.failed and "(fetch of the incidents detected from " in result.msg
     assert "still pending after 1s" in result.msg and result.result["order_id"]
     assert writes(sim) == 0
 
 
-def test_a_failing_director_order_reports_its_errors(ansible_module, sim):
+def test_a_failing_director_order_reports_its_errors(call_module, sim):
     deleted_users_incident = sim.api("POST", "/_simulator/incidents",
                                      json={"assignee_id": "65a0ffffffffffffffffffff"}).json()["ids"][0]
-    result = ansible_module("incident_state", {"api": "director", "ids": [deleted_users_incident],
-                                               "state": "closed"})
+    result = call_module("incident_state", {"api": "director", "ids": [deleted_users_incident],
+                                            "state": "closed"})
     assert result.failed
     assert "(resolve of incident %s) failed: Invalid user id" % deleted_users_incident in result.msg
     assert writes(sim) == 1  # the close was never sent
 
 
-def test_director_order_path_without_leading_slash(ansible_module, sim):
+def test_director_order_path_without_leading_slash(call_module, sim):
     sim.settings(director_order_slash=False)
-    result = run(ansible_module, "director", ids=[LOW_OF_ADMIN], state="resolved")
+    result = run(call_module, "director", ids=[LOW_OF_ADMIN], state="resolved")
     assert result.changed and len(result.result["incidents"][0]["order_ids"]) == 1
     assert incident(sim, LOW_OF_ADMIN)["status"] == "resolved"
 
 
-def test_hundred_incidents_closed_in_one_task_with_four_writes(ansible_module, sim):
+def test_hundred_incidents_closed_in_one_task_with_four_writes(call_module, sim):
     made = sim.api("POST", "/_simulator/incidents", json={"count": 100, "name": "Bulk incident",
                                                           "assignee": "analyst"}).json()["ids"]
     started = time.monotonic()
-    result = run(ansible_module, "classic", filters={"name": "^Bulk incident", "status": "unresolved"},
+    result = run(call_module, "classic", filters={"name": "^Bulk incident", "status": "unresolved"},
                  state="closed", take_ownership=True, comment="Closed in bulk.")
     elapsed = time.monotonic() - started
     assert result.result["summary"] == {"selected": 100, "changed": 100, "unchanged": 0, "actions": {
@@ -190,28 +190,28 @@ def test_hundred_incidents_closed_in_one_task_with_four_writes(ansible_module, s
     print("100 incidents closed in %.2fs with %d requests" % (elapsed, sim.requests()["total"]))
 
 
-def test_check_mode_reports_the_change_and_leaves_the_server_unchanged(ansible_module, sim):
+def test_check_mode_reports_the_change_and_leaves_the_server_unchanged(call_module, sim):
     before = sim.state()["incidents"]
     for api in APIS:
-        result = ansible_module("incident_state", {"api": api, "ids": [LOW_OF_ADMIN, CLOSED_OF_ADMIN],
-                                                   "state": "closed", "assignee": "admin", "comment": "checked"},
-                                check=True)
+        result = call_module("incident_state", {"api": api, "ids": [LOW_OF_ADMIN, CLOSED_OF_ADMIN],
+                                                "state": "closed", "assignee": "admin", "comment": "checked"},
+                             check=True)
         assert result.changed and not result.failed
         actions = dict((entry["id"], entry["actions"]) for entry in result.result["incidents"])
         assert actions == {LOW_OF_ADMIN: ["comment", "resolve", "close"], CLOSED_OF_ADMIN: ["comment"]}
-    sent = ansible_module("incident_state", {"api": "director", "ids": [LOW_OF_ADMIN], "send_for_investigation": True},
-                          check=True)
+    sent = call_module("incident_state", {"api": "director", "ids": [LOW_OF_ADMIN], "send_for_investigation": True},
+                       check=True)
     assert sent.changed and sent.result["incidents"][0]["actions"] == ["send_for_investigation"]
     assert writes(sim) == 0 and sim.state()["incidents"] == before
 
 
-def test_diff_shows_status_assignee_and_comment_of_changed_incidents(ansible_module, sim):
-    result = ansible_module("incident_state", {"api": "classic", "ids": [LOW_OF_ADMIN, CLOSED_OF_ADMIN],
-                                               "state": "closed"}, diff=True)
+def test_diff_shows_status_assignee_and_comment_of_changed_incidents(call_module, sim):
+    result = call_module("incident_state", {"api": "classic", "ids": [LOW_OF_ADMIN, CLOSED_OF_ADMIN],
+                                            "state": "closed"}, diff=True)
     assert result.diff == {"before": {LOW_OF_ADMIN: {"assignee": "admin", "status": "unresolved"}},
                            "after": {LOW_OF_ADMIN: {"assignee": "admin", "status": "closed"}}}
-    commented = ansible_module("incident_state", {"api": "classic", "ids": [LOW_OF_ADMIN], "comment": "Noted."},
-                               diff=True, check=True)
+    commented = call_module("incident_state", {"api": "classic", "ids": [LOW_OF_ADMIN], "comment": "Noted."},
+                            diff=True, check=True)
     assert commented.diff["after"][LOW_OF_ADMIN]["comment"] == "Noted."
 
 
@@ -241,8 +241,8 @@ BAD_INPUTS = [
 
 
 @pytest.mark.parametrize("args,message", BAD_INPUTS)
-def test_bad_input_fails_with_a_clear_message_and_writes_nothing(ansible_module, sim, args, message):
-    result = ansible_module("incident_state", args)
+def test_bad_input_fails_with_a_clear_message_and_writes_nothing(call_module, sim, args, message):
+    result = call_module("incident_state", args)
     assert result.failed and message in result.msg, result.msg
     assert writes(sim) == 0
     result.assert_no_secrets("wrong-key-0000000000000000")

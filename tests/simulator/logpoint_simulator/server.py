@@ -8,11 +8,18 @@ import tempfile
 import threading
 
 import trustme
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from .app import create_app
 
 CERT_NAMES = ("127.0.0.1", "::1", "localhost")
+
+
+class _RequestHandler(WSGIRequestHandler):
+    """Werkzeug's handler with TCP_NODELAY: a reply written as headers, then body, is not held back
+    by Nagle's algorithm waiting for the client's delayed ACK (about 40 ms per keep-alive request)."""
+
+    disable_nagle_algorithm = True
 
 
 class RunningSimulator:
@@ -56,7 +63,7 @@ def serve_in_thread(port=0, tls=True, ca_path=None, *, host="127.0.0.1", latency
         ssl_context = _tls_context(ca_path)
     else:
         ca_path = None
-    server = make_server(host, port, app, threaded=True, ssl_context=ssl_context)
+    server = make_server(host, port, app, threaded=True, request_handler=_RequestHandler, ssl_context=ssl_context)
     thread = threading.Thread(
         target=functools.partial(server.serve_forever, poll_interval=0.1), name="logpoint-simulator", daemon=True
     )

@@ -3,6 +3,10 @@
 """The access-request playbook (Apono webhook events) and the incident triage part of the demo."""
 from __future__ import annotations
 
+import json
+
+import harness
+import inprocess
 import pytest
 from harness import ROOT
 
@@ -23,19 +27,43 @@ def writes(sim):
     return sim.count(method="POST")
 
 
-@pytest.mark.parametrize("status,reopened", [
-    ("Created", False), ("Approved", False), ("Rejected", False), ("Granted", True), ("Expired", False),
-    ("Failed", True),
-])
-def test_each_access_request_status(run_playbook, sim, status, reopened):
-    run = run_playbook(ACCESS_REQUEST, extra_vars=event(status, reason="on-call"))
-    assert run.ok, run
+STATUSES = [("Created", False), ("Approved", False), ("Rejected", False), ("Granted", True), ("Expired", False),
+            ("Failed", True)]
+
+
+@pytest.fixture(scope="session")  # session, not module: kept while other modules' tests run in between
+def every_status(simulator, tmp_path_factory):
+    """One ansible-playbook run for the six statuses: one import of the playbook per event, each event
+    on its own resolved + closed pair of incidents. (run, {status: [(status, last comment) per incident]})."""
+    sim = harness.SimClient(simulator)
+    sim.reset()
+    pairs = {status: sim.api("POST", "/_simulator/incidents", json={"count": 2, "name": status}).json()["ids"]
+             for status, _reopened in STATUSES}
+    # one of each pair resolved, the other closed, through the classic API as a person would
+    call_module = inprocess.ModuleCaller(sim, tmp_path_factory.mktemp("module-tmp")).call
+    for ids in pairs.values():
+        for incident_id, state in zip(ids, ("resolved", "closed")):
+            assert call_module("incident_state", {"api": "classic", "ids": [incident_id], "state": state}).changed
+    imports = [{"name": "Access request %s" % status, "ansible.builtin.import_playbook": str(ACCESS_REQUEST),
+                "vars": event(status, incident_ids=pairs[status], reason="on-call")} for status, _reopened in STATUSES]
+    workdir = tmp_path_factory.mktemp("access-requests")
+    run = harness.AnsibleRunner(workdir, sim=sim).playbook(json.dumps(imports) + "\n")
     incidents = sim.state()["incidents"]
+    seen = {status: [(incidents[i]["status"], (incidents[i]["comments"] or [{}])[-1].get("comment", "")) for i in ids]
+            for status, ids in pairs.items()}
+    return run, seen
+
+
+@pytest.mark.xdist_group("access-request-statuses")  # one worker, so the shared run happens once
+@pytest.mark.parametrize("status,reopened", STATUSES)
+def test_each_access_request_status(every_status, status, reopened):
+    run, seen = every_status
+    assert run.ok, run
     expected = ["unresolved", "unresolved"] if reopened else ["resolved", "closed"]
-    assert [incidents[i]["status"] for i in (RESOLVED_OF_ADMIN, CLOSED_OF_ADMIN)] == expected
-    comment = incidents[RESOLVED_OF_ADMIN]["comments"][-1]["comment"]
-    assert comment.startswith("Access request AR-1042 %s: j.doe@example.com to prod-db (on-call)." % status.lower())
-    assert comment.endswith("Incident reopened while the access lasts.") == reopened
+    assert [state for state, _comment in seen[status]] == expected
+    for _state, comment in seen[status]:
+        assert comment.startswith("Access request AR-1042 %s: j.doe@example.com to prod-db (on-call)." % status.lower())
+        assert comment.endswith("Incident reopened while the access lasts.") == reopened
     run.assert_no_secrets()
 
 
