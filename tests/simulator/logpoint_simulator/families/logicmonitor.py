@@ -14,7 +14,7 @@ Served on the simulator's own base URL, so a client's `lm_url` is the simulator 
   `happenedOn<:<epoch>`, comma = AND. v3 basic filters: `field<op>value` with `:` `!:` `~` `!~` `>`
   `<` `>:` `<:`, values optionally in double quotes, `|` between alternative values, comma = AND,
   `||` = OR between groups of clauses. A v3 filter is URL-decoded once more after the query string,
-  and a backslash escapes the next character of a value (`\(`): LogicMonitor wants `( ) $ & # [ ]`
+  and a backslash escapes the next character of a value (`\\(`): LogicMonitor wants `( ) $ & # [ ]`
   sent so (logpoint-api.md §19.8), and a v3 value with one of them unescaped is refused (400).
 * Rate limiting (setting `lm_rate_limit`: requests per `RATE_WINDOW` seconds): 429 with
   `X-Rate-Limit-Limit`, `X-Rate-Limit-Remaining`, `X-Rate-Limit-Window` and `Retry-After`.
