@@ -509,16 +509,13 @@ def converge_rules(client, rules, purge, check_mode, max_concurrency=DEFAULT_CON
     """
     _refuse_duplicates(rules)
     listed = api.list_rules(client)
-    currents = _listed_matches(rules, listed)
-    compared = listed if purge else [current for current in currents if current is not None]
-    full = dict((id_of(rule), rule) for rule in api.complete_rules(client, _by_id(compared), max_concurrency))
+    currents, full = _current_rules(client, rules, listed, purge, max_concurrency)
     rule_plans = []
     for options, current in zip(rules, currents):
-        current = full.get(id_of(current)) if current is not None else None
         _refuse_missing_id(options, current)
         rule_plans.append(plan_rule(options, current, client))
     if purge:
-        rule_plans.extend(_plan_purge(rule_plans, list(full.values()), client))
+        rule_plans.extend(_plan_purge(rule_plans, full, client))
     creates = sum(1 for rule_plan in rule_plans if rule_plan.outcome == "created")
     _run(rule_plans, client, check_mode, max_concurrency, BULK_LABEL, listed=len(listed) + creates)
     entries = [rule_plan.outcome_entry(check_mode) for rule_plan in rule_plans]
@@ -526,6 +523,16 @@ def converge_rules(client, rules, purge, check_mode, max_concurrency=DEFAULT_CON
                    for outcome in ("created", "updated", "unchanged", "deleted"))
     diffs = [rule_plan.diff() for rule_plan in rule_plans if rule_plan.changed]
     return any(rule_plan.changed for rule_plan in rule_plans), {"rules": entries, "summary": summary}, diffs
+
+
+def _current_rules(client, rules, listed, purge, max_concurrency):
+    """``(currents, full)``: for each rule's options its server rule with the whole model (or None), and every
+    rule completed (the matched ones; all of the listing with ``purge``, which looks at every rule's marker)."""
+    matches = _listed_matches(rules, listed)
+    compared = listed if purge else [row for row in matches if row is not None]
+    full = api.complete_rules(client, _by_id(compared), max_concurrency)
+    by_id = dict((id_of(rule), rule) for rule in full)
+    return [by_id.get(id_of(row)) if row is not None else None for row in matches], full
 
 
 def _listed_matches(rules, listed):
