@@ -23,7 +23,9 @@ What servers answer differently (logpoint-api.md §19) is read here in every for
   (minutes 1-59, hours 1-720, days 1-30, combined) on others: ``time_range_forms`` gives the forms
   to try, the one both take first, and a create or update refused for its time range is sent once
   more in the other form;
-* ``active_states`` reads back whether rules are active (a new rule may be created inactive).
+* ``active_states`` reads back whether rules are active (a new rule may be created inactive);
+* a listing may show only the connection user's rules: a create refused because the name is taken
+  says so (``HIDDEN_OWNER_ADVICE``).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ import fnmatch
 
 from ansible_collections.logpoint.siem.plugins.module_utils._concurrency import DEFAULT_CONCURRENCY, fan_out
 from ansible_collections.logpoint.siem.plugins.module_utils._response import id_of
-from ansible_collections.logpoint.siem.plugins.module_utils.errors import NotFoundError, ValidationError
+from ansible_collections.logpoint.siem.plugins.module_utils.errors import ApiError, NotFoundError, ValidationError
 from ansible_collections.logpoint.siem.plugins.module_utils.state import differing_keys, normalise_bool, normalise_int
 
 READ_SCOPE = "alertrules:read"
@@ -56,6 +58,10 @@ MARKER = {"field": "managed_by", "value": "logpoint.siem"}
 UNIT_SECONDS = (("timerange_day", 86400), ("timerange_hour", 3600), ("timerange_minute", 60), ("timerange_second", 1))
 MODEL_KEYS = ("name", "description", "search_params", "incident_condition", "taxonomy", "incident_ownership",
               "incident_display_data", "foureyes")
+# A Logpoint may list only the calling user's rules (logpoint-api.md §19, "also found").
+HIDDEN_OWNER_ADVICE = ("The rule listing shows no rule of that name: a Logpoint may list only the rules of the "
+                       "connection's user, so it may belong to another user; give the rule's id, or ask its owner "
+                       "to rename or delete it.")
 # A listing row without these sections is a summary: its model comes from read_api.
 MODEL_SECTIONS = ("search_params", "incident_condition", "taxonomy", "incident_ownership")
 # The most of each time-range unit that servers with per-unit limits take (alert_rule_timerange per_unit).
@@ -346,8 +352,13 @@ def _other_form(model, exc):
 
 
 def create_rule(client, model):
-    """Create; returns the new id."""
-    return id_of(_post_rule(client, CREATE_PATH, model))
+    """Create; returns the new id. A name refused as taken, though the listing did not show it, says why."""
+    try:
+        return id_of(_post_rule(client, CREATE_PATH, model))
+    except ApiError as exc:
+        if "already exists" in str(exc.server_message or exc.message).lower():
+            exc.advice = HIDDEN_OWNER_ADVICE
+        raise
 
 
 def created_id(client, name):

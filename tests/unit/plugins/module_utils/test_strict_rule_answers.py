@@ -237,3 +237,11 @@ def test_the_diff_says_a_hidden_secret_was_not_compared_and_never_shows_it():
 def test_update_secrets_is_in_the_argument_spec_with_on_create_by_default():
     assert nt.NOTIFICATION_OPTIONS["update_secrets"] == {"type": "str", "choices": ["always", "on_create"],
                                                          "default": "on_create"}
+
+
+def test_a_name_taken_by_a_rule_the_listing_did_not_show_is_explained():
+    taken = ApiError("the server refused the request: Alert rule with name 'x' already exists",
+                     server_message="Alert rule with name 'x' already exists")
+    with pytest.raises(ApiError) as refused:
+        api.create_rule(RecordingClient(taken), model(timerange_hour=1))
+    assert "may belong to another user; give the rule's id" in str(refused.value)
