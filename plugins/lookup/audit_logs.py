@@ -16,10 +16,18 @@ description:
     O(action) and O(keyword), runs them through the classic Search API (C(/getsearchlogs), with O(username)
     and O(secret_key)) and polls until they finish, within O(search_timeout). A search the Logpoint forgets
     between polls (C(Forgotten search)) is started once more.
+  - Every Logpoint search sends a row limit (O(limit) when the newest entries are wanted, else 100000), since a
+    Logpoint cuts a search that sends none at its own default. A search that comes back with as many rows as
+    it asked for, or with fewer than it says it found, may have dropped entries of the window; the lookup
+    warns with the category and what to narrow.
   - O(source=logicmonitor) - reads LogicMonitor's audit log (C(GET /setting/accesslogs), API v3) with an
     LMv1 signature (O(lm_access_id) and O(lm_access_key)) or O(lm_bearer_token), 1000 entries per request,
     the pages after the first fetched concurrently, in order. A rate-limited request (HTTP 429) is retried
     after the wait LogicMonitor asks for.
+  - LogicMonitor serves pages smaller than asked (50 on some portals) and no entry past the 10000th of one
+    filter; the lookup reads at the page size served and splits a window holding more than 10000 entries
+    in halves, as often as needed, so every entry is read. Special characters of O(user) and O(keyword)
+    are escaped as LogicMonitor asks.
   - Every entry has the same keys, null where the source has no such value (see RV(_list)).
   - Returned data is marked unsafe, so text from the audit trail is never evaluated as a template.
 author:
@@ -134,7 +142,10 @@ _list:
   elements: dict
   contains:
     time:
-      description: When it happened, epoch seconds.
+      description:
+        - When it happened, epoch seconds, whatever form the source gives it in (Logpoint sends epoch
+          numbers or UTC text such as C(2020/07/15 08:38:20)); null when the source's time is unreadable
+          (such entries come last).
       type: int
       sample: 1795316541
     user:

@@ -6,6 +6,10 @@
 HS256, ``iss: self-signed``, ``sub`` = user name, space-separated ``scope``, signed with the user's
 API access key. The collection mints one short-lived token per scope and per task, so each request
 carries only the scope it needs.
+
+Every token is issued ``CLOCK_SKEW_ALLOWANCE`` seconds in the past (``issue_time``): an appliance whose
+clock is behind this machine's checks ``iat`` with no leeway, and would refuse a token issued "now"
+as not yet valid (logpoint-api.md §19.9). ``exp`` stays the moment the caller asked for.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ ISSUER = "self-signed"
 TASK_TOKEN_LIFETIME = 15 * 60
 # Re-mint a cached token this long before it expires.
 TOKEN_REFRESH_MARGIN = 60
+# How far in the past a token is issued, so that an appliance clock behind ours still accepts it.
+CLOCK_SKEW_ALLOWANCE = 60
 
 SHORT_KEY_WARNING = ("secret_key is shorter than 32 bytes; real Logpoint API access keys are 32 characters. "
                      "Tokens signed with a short key are weak; check that the whole key was copied.")
@@ -53,6 +59,11 @@ def validate_scopes(scopes, option="scopes"):
         raise ConfigError("%s: unknown scope %s; valid scopes are %s"
                           % (option, ", ".join(repr(s) for s in unknown), ", ".join(SCOPES)))
     return list(dict.fromkeys(scopes))
+
+
+def issue_time(now):
+    """The ``iat`` of a token minted at ``now``: ``CLOCK_SKEW_ALLOWANCE`` seconds earlier."""
+    return now - CLOCK_SKEW_ALLOWANCE
 
 
 def build_claims(username, scopes, issued_at, expires_at):
@@ -112,7 +123,8 @@ class TokenProvider:
         if cached and cached[1] - TOKEN_REFRESH_MARGIN > now:
             return cached[0]
         expires_at = now + TASK_TOKEN_LIFETIME
-        token = mint_jwt(self.secret_key, build_claims(self.username, [scope], now, expires_at), warn=self._warn_once)
+        claims = build_claims(self.username, [scope], issue_time(now), expires_at)
+        token = mint_jwt(self.secret_key, claims, warn=self._warn_once)
         self._cache[scope] = (token, expires_at)
         self.minted.append(token)
         return token

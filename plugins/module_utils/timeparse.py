@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to the logpoint.siem collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Durations and instants as users write them: ``30m``, ``1h``, ``7d``, epoch, ISO 8601, ``24h`` ago."""
+"""Durations and instants as users write them: ``30m``, ``1h``, ``7d``, epoch, ISO 8601, ``24h`` ago;
+log timestamps as servers write them (``log_time``)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ _DURATION_WORDS = {
     "hour": "h", "hours": "h", "day": "d", "days": "d", "week": "w", "weeks": "w",
 }
 _DURATION_LONG = re.compile(r"^\s*(\d+)\s*([a-z]+)\s*$", re.IGNORECASE)
+_EPOCH_TEXT = re.compile(r"^\d+(\.\d+)?$")
+# Text timestamps of log rows (Director API PDF 2.7.0: "2020/07/15 08:38:20", UTC).
+_LOG_TS_FORMATS = ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f")
 
 
 def parse_duration(value, *, option="duration"):
@@ -65,7 +69,7 @@ def parse_instant(value, *, now, option="time"):
     if isinstance(value, (int, float)):
         return float(value)
     text = str(value).strip()
-    if re.match(r"^\d+(\.\d+)?$", text):
+    if _EPOCH_TEXT.match(text):
         return float(text)
     if text.lower() == "now":
         return float(now)
@@ -75,10 +79,15 @@ def parse_instant(value, *, now, option="time"):
     except ValueError:
         pass
     try:
-        parsed = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return _iso_epoch(text)
     except ValueError:
         raise ValueError("%s: %r is not a time; use epoch seconds, ISO 8601 (2026-11-22T08:00:00Z) "
                          "or a relative time such as 24h or 7d (meaning that long ago)" % (option, value))
+
+
+def _iso_epoch(text):
+    """Epoch seconds of ISO 8601 text (``Z`` or an offset; naive is UTC); ValueError when it is not."""
+    parsed = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=datetime.timezone.utc)
     return parsed.timestamp()
@@ -87,3 +96,28 @@ def parse_instant(value, *, now, option="time"):
 def iso_utc(epoch):
     """Epoch seconds -> ``2026-11-22T08:00:00Z``."""
     return datetime.datetime.fromtimestamp(int(epoch), tz=datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def log_time(value):
+    """Epoch seconds (int) of a log row's timestamp, or None when it is missing or unreadable.
+
+    Servers write it as epoch seconds (int, float, or their text) or as UTC text, ``2020/07/15 08:38:20``
+    (with ``/`` or ``-``, optional fractions) or ISO 8601 (``2020-07-15T08:38:20Z``; naive is UTC).
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return int(value)
+    text = str(value).strip()
+    if _EPOCH_TEXT.match(text):
+        return int(float(text))
+    for form in _LOG_TS_FORMATS:
+        try:
+            moment = datetime.datetime.strptime(text, form)
+        except ValueError:
+            continue
+        return int(moment.replace(tzinfo=datetime.timezone.utc).timestamp())
+    try:
+        return int(_iso_epoch(text))
+    except ValueError:
+        return None

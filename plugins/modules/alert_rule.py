@@ -61,7 +61,9 @@ options:
     default: present
   enabled:
     description:
-      - Whether the rule runs (activate or deactivate). The server creates rules enabled.
+      - Whether the rule runs (activate or deactivate). A rule the module creates is enabled unless this is
+        V(false); on a Logpoint that creates rules inactive, the module reads the new rule back and activates
+        it in the same task.
     type: bool
   description:
     description: Free text shown with the rule.
@@ -81,6 +83,9 @@ options:
     description:
       - How far back each run searches, such as V(30m), V(1h) or V(2d); from 1 minute to 30 days, whole
         minutes. Required to create a rule.
+      - Sent in one unit, the largest that divides it. Some Logpoints take at most 59 minutes, 720 hours or
+        30 days per unit and combine units instead; a range such as V(90m) that such a Logpoint refuses in
+        one unit is sent once more as 1 hour and 30 minutes.
     type: str
   search_interval:
     description:
@@ -175,7 +180,10 @@ options:
 notes:
   - Needs the C(alertrules:read) and C(alertrules:write) scopes; repo names need C(logsource:read), user
     and group names the classic credentials O(username) and O(secret_key).
-  - Finding a rule by O(name) reads the rule listing (100 rules per request); O(id) reads one rule.
+  - Finding a rule by O(name) reads the rule listing (100 rules per request); O(id) reads one rule. A Logpoint
+    whose listing carries only a summary of each rule costs one more read, of the rule found.
+  - Creating a rule costs one read more than the create itself, to learn whether the Logpoint made it
+    active (and one activation when it did not).
   - If the reply to a write is lost, the module reads the rule again rather than sending the write
     twice; running the task again converges in any case.
 seealso:

@@ -11,7 +11,9 @@ module: alert_rule_info
 short_description: Read Logpoint alert rules and their notifications
 version_added: 0.1.0
 description:
-  - Lists alert rules (every page of the listing, 100 rules per request) or reads one by id.
+  - Lists alert rules (every page of the listing, 100 rules per request) or reads one by id. A Logpoint whose
+    listing carries only a summary of each rule is asked for each rule selected as well (concurrently).
+  - The owner is read whichever field the Logpoint names it in (C(owner) or C(user)).
   - Each rule comes back in the options of M(logpoint.siem.alert_rule), so it can be given to
     M(logpoint.siem.alert_rule) or, as a list, to M(logpoint.siem.alert_rules) unchanged.
   - The collection's marker (metadata field C(managed_by)) is not shown in the rules' C(metadata).

@@ -16,6 +16,12 @@ description:
     of the repos and one of the users, then one request per rule that must be created or updated, one
     request for all deletions, one for all activations and one for all deactivations. A run that finds
     nothing to change over 200 rules costs 4 requests.
+  - On a Logpoint whose listing carries only a summary of each rule (id, name, state, owner), the rules
+    compared are read one by one as well (concurrently, O(max_concurrency) at a time; with O(purge=true)
+    every rule, to find the collection's marker).
+  - Rules created without O(logpoint.siem.alert_rule#module:enabled=false) are active after the task - their
+    state is read back (the listing, or one read per new rule when that is fewer requests) and the ones a
+    Logpoint created inactive are activated in the one activation request.
   - Each rule is compared like M(logpoint.siem.alert_rule) compares it - only the options given, with
     normalisation of loosely typed stored values, lists as sets.
   - Every rule is checked before anything is written; a bad rule fails the task with its position and

@@ -19,8 +19,13 @@ description:
     Options left out keep their current values.
   - B(The API cannot delete a notification.) O(state=absent) fails and says so; O(enabled=false) stops
     a notification from being sent.
-  - Secrets (O(auth.value), O(auth.password)) are compared with what the server stores but never
-    returned or shown in a diff; a changed secret shows as C(******** (changed)).
+  - Secrets (O(auth.value), O(auth.password)) are compared with what the server stores when it shows them,
+    but never returned or shown in a diff; a changed secret shows as C(******** (changed)).
+  - Some Logpoints mask a stored secret (C(********)) or leave it out when reading a notification. Such a
+    secret cannot be compared; O(update_secrets) says what to do then, and the diff shows it as
+    C(******** (not compared)).
+  - A rule without a notification of the type gets one, however the server says it has none (empty data,
+    a C(No ... notification) refusal, or HTTP 404).
 author:
   - logpoint.siem maintainers (!UNKNOWN)
 extends_documentation_fragment:
@@ -138,11 +143,26 @@ options:
       password:
         description: The password of V(basic). Secret.
         type: str
+  update_secrets:
+    description:
+      - What to do with an auth secret the server does not show when it reads the notification (masked as
+        C(********) or left out), so that it cannot be compared.
+      - V(on_create) does not compare it - a notification that differs in nothing else stays unchanged, and
+        the secret is sent when the notification is created or when another option changes. A changed secret
+        alone is then not sent; use V(always) once to send it.
+      - V(always) counts it as different, so the notification (with the secret) is sent on every run and the
+        task reports a change.
+      - A secret the server shows is always compared.
+    type: str
+    choices: [always, on_create]
+    default: on_create
+    version_added: 0.2.0
 notes:
   - Needs the C(alertrules:read) and C(alertrules:write) scopes. Finding the rules reads the rule listing
     (100 rules per request); then one read per rule and one write for all rules that change.
-  - If a Logpoint does not return the auth secrets when reading a notification, the module cannot tell
-    that they are unchanged and re-sends the notification on every run.
+  - If a Logpoint does not return the auth secrets when reading a notification, changing another option of an
+    existing HTTP notification needs O(auth) with its secret in the task (the module would otherwise have no
+    secret to send and says so before writing anything).
 seealso:
   - module: logpoint.siem.alert_rule
   - module: logpoint.siem.alert_rule_info
@@ -176,6 +196,16 @@ EXAMPLES = r"""
     auth:
       type: bearer
       value: "{{ webhook_token }}"
+
+- name: Rotate that token on a Logpoint that masks stored secrets (sent, and changed, on every run)
+  logpoint.siem.notification:
+    type: http
+    alert_rules: [Admin group membership change]
+    http_url: https://hooks.example.com/logpoint
+    auth:
+      type: bearer
+      value: "{{ new_webhook_token }}"
+    update_secrets: always
 
 - name: Stop emailing (the API cannot delete a notification)
   logpoint.siem.notification:

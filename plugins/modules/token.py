@@ -17,6 +17,8 @@ description:
   - Nothing is sent to the Logpoint, so the module never reports a change. Use the token in later tasks
     through the O(token) option (for example in C(module_defaults)) or hand it to another tool.
   - "B(The result holds a bearer token.) Set C(no_log: true) on the task; the module warns when it is missing."
+  - The token is issued a minute in the past (its C(iat) claim), so that a Logpoint whose clock is behind
+    this machine's accepts it at once; it expires at the moment O(expires_in) or O(expires_at) gives.
   - The other modules of this collection mint their own short-lived, single-scope tokens from
     O(secret_key); this module is for handing a token to something else, or for running with a token
     only.
@@ -101,7 +103,7 @@ token:
   type: str
   sample: eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzZWxmLXNpZ25lZCJ9.c2lnbmF0dXJl
 claims:
-  description: The token's claims.
+  description: The token's claims; C(iat) is a minute before the token was minted (see above).
   returned: success
   type: dict
   sample:
@@ -132,7 +134,7 @@ import datetime
 import time
 
 from ansible_collections.logpoint.siem.plugins.module_utils.auth import (
-    SCOPES, build_claims, mint_jwt, require_jwt, validate_scopes)
+    SCOPES, build_claims, issue_time, mint_jwt, require_jwt, validate_scopes)
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError
 from ansible_collections.logpoint.siem.plugins.module_utils.module import run_module
 from ansible_collections.logpoint.siem.plugins.module_utils.timeparse import iso_utc, parse_duration, parse_instant
@@ -192,7 +194,7 @@ def run(params, client, check_mode, warn, now=None):
                           "LOGPOINT_SECRET_KEY)")
     scopes = validate_scopes(params["scopes"])
     expires = int(expiry(params.get("expires_in"), params.get("expires_at"), now))
-    claims = build_claims(params["username"], scopes, now, expires)
+    claims = build_claims(params["username"], scopes, issue_time(now), expires)
     token = mint_jwt(params["secret_key"], claims, warn=warn)
     return False, {
         "token": token,

@@ -13,6 +13,19 @@ Two forms of a rule meet here:
 Every rule the collection creates carries the metadata field ``managed_by: logpoint.siem``
 (``MARKER``, see ``is_managed``). The write calls send one request each and raise what the client
 raises; settling lost replies is the engine's work, with the ``*_applied`` reads below.
+
+What servers answer differently (logpoint-api.md §19) is read here in every form:
+
+* listing rows may carry the whole model (``return_all_data``) or only ``{id, name, active, owner}``:
+  ``complete_rules`` reads the model of the rows that lack it with ``read_api``, concurrently;
+* the owner is ``owner`` or ``user`` (``owner_of``);
+* a time range is one unit (``timerange_minute: 90``) on some servers and per-unit limited
+  (minutes 1-59, hours 1-720, days 1-30, combined) on others: ``time_range_forms`` gives the forms
+  to try, the one both take first, and a create or update refused for its time range is sent once
+  more in the other form;
+* ``active_states`` reads back whether rules are active (a new rule may be created inactive);
+* a listing may show only the connection user's rules: a create refused because the name is taken
+  says so (``HIDDEN_OWNER_ADVICE``).
 """
 
 from __future__ import annotations
@@ -20,8 +33,9 @@ from __future__ import annotations
 import copy
 import fnmatch
 
+from ansible_collections.logpoint.siem.plugins.module_utils._concurrency import DEFAULT_CONCURRENCY, fan_out
 from ansible_collections.logpoint.siem.plugins.module_utils._response import id_of
-from ansible_collections.logpoint.siem.plugins.module_utils.errors import NotFoundError
+from ansible_collections.logpoint.siem.plugins.module_utils.errors import ApiError, NotFoundError, ValidationError
 from ansible_collections.logpoint.siem.plugins.module_utils.state import differing_keys, normalise_bool, normalise_int
 
 READ_SCOPE = "alertrules:read"
@@ -44,13 +58,69 @@ MARKER = {"field": "managed_by", "value": "logpoint.siem"}
 UNIT_SECONDS = (("timerange_day", 86400), ("timerange_hour", 3600), ("timerange_minute", 60), ("timerange_second", 1))
 MODEL_KEYS = ("name", "description", "search_params", "incident_condition", "taxonomy", "incident_ownership",
               "incident_display_data", "foureyes")
+# A Logpoint may list only the calling user's rules (logpoint-api.md §19, "also found").
+HIDDEN_OWNER_ADVICE = ("The rule listing shows no rule of that name: a Logpoint may list only the rules of the "
+                       "connection's user, so it may belong to another user; give the rule's id, or ask its owner "
+                       "to rename or delete it.")
+# A listing row without these sections is a summary: its model comes from read_api.
+MODEL_SECTIONS = ("search_params", "incident_condition", "taxonomy", "incident_ownership")
+# The most of each time-range unit that servers with per-unit limits take (alert_rule_timerange per_unit).
+RANGE_UNITS = (("timerange_day", 86400, 30), ("timerange_hour", 3600, 720), ("timerange_minute", 60, 59))
 
 
 # ---- reads -----------------------------------------------------------------------------------
 
 def list_rules(client):
-    """Every rule with its whole model (``return_all_data``), in pages of the largest size."""
+    """Every rule as the listing gives it (``return_all_data``), in pages of the largest size.
+
+    Rows may lack the model (summary rows): ``complete_rules`` fills in what a caller compares.
+    """
     return client.list_all(LIST_PATH, scope=READ_SCOPE, page_size=PAGE_SIZE, params={"return_all_data": "true"})
+
+
+def has_model(rule):
+    """Whether a rule (a listing row) carries its model, not only a summary."""
+    return all(isinstance(rule.get(section), dict) for section in MODEL_SECTIONS)
+
+
+def complete_rules(client, rules, max_concurrency=DEFAULT_CONCURRENCY):
+    """``rules`` with their whole model: the rows that lack it are read with ``read_api``, concurrently.
+
+    Rows that carry it cost nothing; a rule deleted in between is left out.
+    """
+    summaries = [rule for rule in rules if not has_model(rule)]
+    if not summaries:
+        return list(rules)
+    reads = fan_out(lambda rule: read_rule(client, id_of(rule)), summaries, max_concurrency)
+    full = dict((id(row), read) for row, read in zip(summaries, reads))
+    completed = []
+    for rule in rules:
+        if id(rule) in full:
+            if full[id(rule)] is None:
+                continue
+            rule = dict(rule, **full[id(rule)])
+        completed.append(rule)
+    return completed
+
+
+def owner_of(rule):
+    """The rule's owner, under ``owner`` or, as some servers name it, ``user``."""
+    return rule.get("owner") or rule.get("user")
+
+
+def active_states(client, ids, listed=None, max_concurrency=DEFAULT_CONCURRENCY):
+    """``{id: True/False}`` of these rules as the server holds them now (absent rules left out).
+
+    One ``read_api`` per rule when that is no more requests than the listing of ``listed`` rules
+    (None: unknown) takes, else the listing.
+    """
+    pages = -(-listed // PAGE_SIZE) if listed else None
+    if pages is None or len(ids) <= pages:
+        rules = fan_out(lambda rule_id: read_rule(client, rule_id), list(ids), max_concurrency)
+        return dict((rule_id, normalise_bool(rule.get("active"))) for rule_id, rule in zip(ids, rules) if rule)
+    wanted = set(ids)
+    return dict((id_of(rule), normalise_bool(rule.get("active"))) for rule in list_rules(client)
+                if id_of(rule) in wanted)
 
 
 def read_rule(client, rule_id):
@@ -63,22 +133,31 @@ def read_rule(client, rule_id):
     return rule if isinstance(rule, dict) and rule else None
 
 
-def select_rules(client, name=None, rule_id=None):
-    """Rules with this id (one read), or whose name is ``name`` or matches it as a glob (``Brute*``), or all."""
+def select_rules(client, name=None, rule_id=None, max_concurrency=DEFAULT_CONCURRENCY):
+    """Rules with this id (one read), or whose name is ``name`` or matches it as a glob (``Brute*``), or all;
+    each with its whole model."""
     if rule_id:
         rule = read_rule(client, rule_id)
         return [rule] if rule else []
     rules = list_rules(client)
-    if name is None:
-        return rules
-    return [rule for rule in rules if rule.get("name") == name or fnmatch.fnmatchcase(rule.get("name") or "", name)]
+    if name is not None:
+        rules = [rule for rule in rules
+                 if rule.get("name") == name or fnmatch.fnmatchcase(rule.get("name") or "", name)]
+    return complete_rules(client, rules, max_concurrency)
 
 
 def find_rule(client, name=None, rule_id=None):
-    """The rule with this id (one read) or, without an id, this exact name (the listing); None if absent."""
+    """The rule with this id (one read) or, without an id, this exact name (the listing), with its whole model;
+    None if absent."""
     if rule_id:
         return read_rule(client, rule_id)
-    return next((rule for rule in list_rules(client) if rule.get("name") == name), None)
+    listed = _named(list_rules(client), name)
+    completed = complete_rules(client, [listed]) if listed else []
+    return completed[0] if completed else None
+
+
+def _named(rules, name):
+    return next((rule for rule in rules if rule.get("name") == name), None)
 
 
 # ---- server rule -> facts ---------------------------------------------------------------------
@@ -108,7 +187,7 @@ def _search_facts(search):
     return {
         "query": search.get("query"),
         "repos": frozenset(search.get("repos") or []),
-        "time_range": sum(_count(search.get(unit)) * size for unit, size in UNIT_SECONDS) or None,
+        "time_range": _range_of(search),
         "search_interval": normalise_int(search.get("search_interval_minute")),
         "limit": normalise_int(search.get("limit")),
         "delay_interval": _count(search.get("delay_interval_minute")),
@@ -195,12 +274,9 @@ def _model_fields(facts):
 
 
 def _set_search_times(search, facts):
-    """Time range as one unit (the largest that divides it), delay, throttling."""
-    if facts.get("time_range"):
-        for unit, size in UNIT_SECONDS:
-            search.pop(unit, None)
-        unit, size = next((unit, size) for unit, size in UNIT_SECONDS if facts["time_range"] % size == 0)
-        search[unit] = facts["time_range"] // size
+    """Time range (as the base holds it when that is the same range, else its first form), delay, throttling."""
+    if facts.get("time_range") and _range_of(search) != facts["time_range"]:
+        _set_units(search, time_range_forms(facts["time_range"])[0])
     if facts.get("delay_interval") or "delay_interval_minute" in search:
         search["delay_interval_minute"] = facts.get("delay_interval") or 0
     throttling = facts.get("throttling") or {"enabled": False}
@@ -213,25 +289,86 @@ def _sorted(values):
     return None if values is None else sorted(values)
 
 
+def time_range_forms(seconds):
+    """The ``timerange_*`` fields to send for a time range of whole minutes, in the order to try them.
+
+    First one unit, the largest that divides the range: every server takes it while its count is
+    within that unit's per-unit limit (hours and days always are). When it is not (90 minutes), that
+    one-unit form is what one-unit servers take, and days, hours and minutes combined (1 hour 30
+    minutes), each within its limit, what per-unit servers take: both forms, in that order.
+    """
+    unit, size, most = next(form for form in RANGE_UNITS if seconds % form[1] == 0)
+    single = {unit: seconds // size}
+    if single[unit] <= most:
+        return [single]
+    combined, rest = {}, seconds
+    for unit, size, _most in RANGE_UNITS:
+        count, rest = divmod(rest, size)
+        if count:
+            combined[unit] = count
+    return [single, combined]
+
+
+def _range_of(search):
+    """The time range in seconds that ``search_params`` holds (units summed), or None."""
+    return sum(_count(search.get(unit)) * size for unit, size in UNIT_SECONDS) or None
+
+
+def _set_units(search, form):
+    for unit, _size in UNIT_SECONDS:
+        search.pop(unit, None)
+    search.update(form)
+
+
 # ---- writes (one request each) and the reads that tell whether a lost one arrived --------------
 
 def _post(client, path, body):
     return client.call("POST", path, auth="jwt", scope=WRITE_SCOPE, json=body)
 
 
+def _post_rule(client, path, model):
+    """A create or update; refused for its time range, it is sent once more with the range's other form."""
+    try:
+        return _post(client, path, model)
+    except ValidationError as exc:
+        other = _other_form(model, exc)
+        if other is None:
+            raise
+    search = dict(model["search_params"])
+    _set_units(search, other)
+    return _post(client, path, dict(model, search_params=search))
+
+
+def _other_form(model, exc):
+    """The time-range form to try after ``exc``, or None (not a time-range refusal, or no other form)."""
+    texts = list(exc.fields or {}) + [exc.server_message or "", exc.message or ""]
+    if not any("timerange" in str(text).lower() for text in texts):
+        return None
+    search = model.get("search_params") or {}
+    sent = dict((unit, _count(search.get(unit))) for unit, _size in UNIT_SECONDS if _count(search.get(unit)))
+    seconds = _range_of(search)
+    others = [form for form in time_range_forms(seconds) if form != sent] if seconds and not seconds % 60 else []
+    return others[0] if others else None
+
+
 def create_rule(client, model):
-    """Create; returns the new id."""
-    return id_of(_post(client, CREATE_PATH, model))
+    """Create; returns the new id. A name refused as taken, though the listing did not show it, says why."""
+    try:
+        return id_of(_post_rule(client, CREATE_PATH, model))
+    except ApiError as exc:
+        if "already exists" in str(exc.server_message or exc.message).lower():
+            exc.advice = HIDDEN_OWNER_ADVICE
+        raise
 
 
 def created_id(client, name):
     """The id of the rule named ``name`` if it exists (a create whose reply was lost), else None."""
-    return id_of(find_rule(client, name=name) or {})
+    return id_of(_named(list_rules(client), name) or {})
 
 
 def update_rule(client, model):
     """Update with the whole model (``model["id"]`` says which rule); returns the id."""
-    _post(client, UPDATE_PATH, model)
+    _post_rule(client, UPDATE_PATH, model)
     return model["id"]
 
 

@@ -10,7 +10,13 @@ a version gives ``OR``) and ``repo_name``/``source_address`` added to the fields
 ``logpoint_audit`` runs one search per category, concurrently, through ``api/search.py``.
 
 Every entry, from Logpoint or LogicMonitor, has the keys of ``ENTRY_FIELDS`` (null where a source
-has no such value).
+has no such value). ``time`` is epoch seconds whatever form the row's ``log_ts`` has (epoch int,
+float, or UTC text such as ``2020/07/15 08:38:20``), null when it is unreadable.
+
+Every search sends a ``limit``: a server cuts a search that sends none at its own default (100 on
+some, logpoint-api.md §19.11) without saying so. When a search comes back with as many rows as it
+asked for, or fewer than it says it found, entries of the window may be missing and the client's
+``warn`` says which category and what to do (``search_warning``).
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import re
 from ansible_collections.logpoint.siem.plugins.module_utils._concurrency import fan_out
 from ansible_collections.logpoint.siem.plugins.module_utils.api.search import run_search, search_request
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError
-from ansible_collections.logpoint.siem.plugins.module_utils.timeparse import iso_utc, parse_instant
+from ansible_collections.logpoint.siem.plugins.module_utils.timeparse import iso_utc, log_time, parse_instant
 
 ENTRY_FIELDS = ("time", "user", "action", "object", "type", "description", "source_address", "repo", "category",
                 "id", "session_id", "source", "raw")
@@ -41,6 +47,8 @@ CATEGORY_QUERIES = {
 }
 ACTION_CATEGORIES = ("user_management", "authentication", "configuration", "trusted_channel")
 SYSTEM_ACTION = "disk_usage"  # disk usage rows have no action of their own
+# The limit a search sends when every row of the window is wanted (no limit, or the oldest entries first).
+ALL_ROWS = 100000
 _PLAIN_VALUE = re.compile(r"^[\w.@*:/-]+$")
 
 
@@ -87,7 +95,7 @@ def audit_query(category, user=None, action=None, keyword=None):
 def logpoint_entry(row, category):
     """A search row of an audit query -> an audit entry."""
     return {
-        "time": int(float(row.get("log_ts") or 0)),
+        "time": log_time(row.get("log_ts")),
         "user": row.get("user"),
         "action": row.get("action") or (SYSTEM_ACTION if category == "system" else None),
         "object": row.get("object"),
@@ -107,20 +115,47 @@ def logpoint_audit(client, *, categories, window, user=None, action=None, keywor
                    newest_first=True, deadline=120):
     """Audit entries of the given categories in ``window``, one search per category, run concurrently.
 
-    The server-side ``limit`` is only sent when the newest entries are wanted: it keeps the first rows.
+    Each search sends ``limit`` when the newest entries are wanted (the server keeps the first rows,
+    the newest), else ``ALL_ROWS``; a search that may have dropped entries is reported with
+    ``client.warn`` (see ``search_warning``).
     """
+    sent = limit if limit and newest_first else ALL_ROWS
+
     def search(category):
-        request = search_request(audit_query(category, user, action, keyword), window,
-                                 limit=limit if newest_first else None, timeout=deadline)
-        rows = run_search(client, request, deadline=deadline)["rows"]
-        return [logpoint_entry(row, category) for row in rows]
+        request = search_request(audit_query(category, user, action, keyword), window, limit=sent, timeout=deadline)
+        result = run_search(client, request, deadline=deadline)
+        warning = search_warning(category, result, sent, wanted=limit if newest_first else None)
+        if warning:
+            client.warn(warning)
+        return [logpoint_entry(row, category) for row in result["rows"]]
 
     return [entry for entries in fan_out(search, categories, max_concurrency=len(categories)) for entry in entries]
 
 
+def search_warning(category, result, sent, wanted=None):
+    """What a finished search may have dropped, in words, or None when it returned every row asked for.
+
+    ``sent`` is the limit the search sent, ``wanted`` how many entries the caller keeps (None: all):
+    rows up to ``wanted`` are all a caller needs, so reaching it drops nothing.
+    """
+    rows = len(result["rows"])
+    if wanted and rows >= wanted:
+        return None
+    advice = "narrow the time window (since, until) or filter by user, action or keyword"
+    if rows >= sent:
+        return ("audit category %s: the search returned %d rows, the most it asks for, so older entries of the "
+                "window may be missing; %s" % (category, rows, advice))
+    if result.get("matched") is not None and result["matched"] > rows:
+        return ("audit category %s: the Logpoint found %d entries but returned %d, so %d are missing; %s"
+                % (category, result["matched"], rows, result["matched"] - rows, advice))
+    return None
+
+
 def finish_entries(entries, *, newest_first=True, limit=None, fields=None):
-    """Sorted by time (stable), cut to ``limit`` (0 or None: all), reduced to ``fields`` when given."""
-    entries = sorted(entries, key=lambda entry: entry["time"], reverse=newest_first)
+    """Sorted by time (stable; entries without a time last), cut to ``limit`` (0 or None: all), reduced to
+    ``fields`` when given."""
+    entries = sorted((entry for entry in entries if entry["time"] is not None), key=lambda entry: entry["time"],
+                     reverse=newest_first) + [entry for entry in entries if entry["time"] is None]
     if limit:
         entries = entries[:limit]
     if fields:

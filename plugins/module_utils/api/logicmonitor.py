@@ -8,7 +8,13 @@ collection's ``HttpTransport`` (TLS options, retries, 429 honoured with its wait
 with an LMv1 signature or a bearer token, and reads both the v1 and the v3 envelopes.
 ``logicmonitor_audit`` pages through ``/setting/accesslogs`` at the largest page size with
 ``_paging.read_pages`` (offset/size): the first page tells the total and the page size LogicMonitor
-really serves, the other pages are fetched concurrently and kept in order, each entry id once.
+really serves (which may be less than asked, silently), the other pages are fetched concurrently and
+kept in order, each entry id once.
+
+LogicMonitor serves no result past ``offset + size`` = ``RESULT_DEPTH`` (10,000) of one filter
+(logpoint-api.md §19.8): a time window holding more entries than that is read in slices, split in
+halves until each slice fits (``_read_window``), newest (or oldest) slice first, so every entry is
+read. Filter values are escaped as LogicMonitor asks (``filter_value``).
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import json
 import re
 import time
 
-from ansible_collections.logpoint.siem.plugins.module_utils._paging import read_pages
+from ansible_collections.logpoint.siem.plugins.module_utils._paging import read_pages, total_of
 from ansible_collections.logpoint.siem.plugins.module_utils._transport import HttpTransport, check_endpoint
 from ansible_collections.logpoint.siem.plugins.module_utils.api.audit import checked_text
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import (
@@ -29,6 +35,11 @@ from ansible_collections.logpoint.siem.plugins.module_utils.errors import (
 REST_PREFIX = "/santaba/rest"
 ACCESS_LOGS = "/setting/accesslogs"
 PAGE_SIZE = 1000
+# offset + size LogicMonitor answers at most for one filter (LogicMonitor's own modules stop there: "API limit").
+RESULT_DEPTH = 10000
+# Filter value characters LogicMonitor wants escaped with a backslash; the filter is then URL-encoded twice
+# (LogicMonitor decodes it once more after the query string).
+RESERVED = "()$&#[]"
 AUTH_ADVICE = ("Check lm_access_id and lm_access_key (LMv1) or lm_bearer_token, and that the API token may read "
                "audit logs; an LMv1 signature is also refused when this machine's clock is more than 30 minutes off.")
 # entry field -> the access-log property it comes from
@@ -178,14 +189,29 @@ class LogicMonitorClient:
             raise as_logpoint_error(exc, self.secrets | {self.access_id or ""}, method="GET", path=resource_path)
 
 
+def filter_value(text):
+    """A value for a v3 filter clause as LogicMonitor reads it: each of ``( ) $ & # [ ]`` after a backslash,
+    those escapes and ``%`` and ``+`` percent-encoded, so that the query string's own encoding makes the
+    double encoding LogicMonitor decodes (its PowerShell module's Format-LMFilter does the same)."""
+    encoded = []
+    for char in text:
+        if char in RESERVED:
+            encoded.append("%%5C%%%02X" % ord(char))
+        elif char in "%+":
+            encoded.append("%%%02X" % ord(char))
+        else:
+            encoded.append(char)
+    return "".join(encoded)
+
+
 def access_log_filter(window, user=None, keyword=None):
     """The v3 ``filter`` for a time window, a user (``*`` wildcards) and a keyword found in any field."""
     clauses = ['happenedOn>:"%d"' % window[0], 'happenedOn<:"%d"' % window[1]]
     if user:
-        user = checked_text("user", user)
+        user = filter_value(checked_text("user", user))
         clauses.append('username~"%s"' % user if "*" in user else 'username:"%s"' % user)
     if keyword:
-        clauses.append('_all~"*%s*"' % checked_text("keyword", keyword))
+        clauses.append('_all~"*%s*"' % filter_value(checked_text("keyword", keyword)))
     return ",".join(clauses)
 
 
@@ -196,24 +222,67 @@ def logicmonitor_audit(client, *, window, user=None, keyword=None, action=None, 
     ``action`` is matched against the action derived from each description, so with it every page of
     the window is read before ``limit`` applies.
     """
-    params = {"filter": access_log_filter(window, user, keyword),
-              "sort": "-happenedOn" if newest_first else "+happenedOn"}
+    params = {"sort": "-happenedOn" if newest_first else "+happenedOn"}
     if fields and "raw" not in fields:
         wanted = set(fields) | ({"action"} if action else set())
         properties = set(PROPERTIES[field] for field in wanted if field in PROPERTIES) | {"id", "happenedOn"}
         params["fields"] = ",".join(sorted(properties))
-    items = _all_items(client, params, None if action else limit)
+    reader = _WindowReader(client, params, lambda part: access_log_filter(part, user, keyword), newest_first)
+    items = _unique(reader.read(window, None if action else limit))
     entries = [logicmonitor_entry(item) for item in items]
     if action:
         entries = [entry for entry in entries if entry["action"] == action]
     return entries[:limit] if limit else entries
 
 
-def _all_items(client, params, limit):
-    def fetch(offset, size):
-        return client.get(ACCESS_LOGS, dict(params, size=size, offset=offset))
+def _items(page):
+    return page.get("items") or []
 
-    return _unique(read_pages(fetch, page_size=PAGE_SIZE, rows=lambda page: page.get("items") or [], limit=limit))
+
+class _WindowReader:
+    """Reads the entries of a time window, in slices when the window holds more than LogicMonitor serves."""
+
+    def __init__(self, client, params, filter_of, newest_first):
+        self.client = client
+        self.params = params
+        self.filter_of = filter_of
+        self.newest_first = newest_first
+
+    def read(self, window, limit):
+        """Every entry of ``window`` (``(start, end)``, both included), at most ``limit`` (None: all), in order.
+
+        The first page tells how many entries the window holds and the page size LogicMonitor serves;
+        when the pages to read would go past ``RESULT_DEPTH``, the window is split in two halves, each
+        read the same way (the first page of each half costs one request more).
+        """
+        def fetch(offset, size):
+            if offset == 0 and first:
+                return first.pop()
+            return self.client.get(ACCESS_LOGS, dict(self.params, filter=self.filter_of(window), size=size,
+                                                     offset=offset))
+
+        first = []
+        first.append(fetch(0, min(PAGE_SIZE, limit) if limit else PAGE_SIZE))
+        served, total = len(_items(first[0])), total_of(first[0])
+        wanted = min(total, limit) if total is not None and limit else total
+        if total is None or not served or -(-wanted // served) * served <= RESULT_DEPTH:
+            return read_pages(fetch, page_size=PAGE_SIZE, rows=_items, limit=limit)
+        return self._read_halves(window, limit, total)
+
+    def _read_halves(self, window, limit, total):
+        start, end = window
+        if start >= end:
+            raise ApiError("LogicMonitor holds %d audit entries at %d, more than the %d it serves for one filter; "
+                           "they cannot all be read" % (total, start, RESULT_DEPTH),
+                           advice="Narrow the entries with user or keyword.")
+        middle = (start + end) // 2
+        halves = [(middle + 1, end), (start, middle)] if self.newest_first else [(start, middle), (middle + 1, end)]
+        items = []
+        for half in halves:
+            items.extend(self.read(half, limit - len(items) if limit else None))
+            if limit and len(items) >= limit:
+                break
+        return items
 
 
 def _unique(items):

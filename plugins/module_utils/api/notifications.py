@@ -6,25 +6,47 @@
 A rule has at most one notification of each type; ``create_api`` replaces it, for every rule in
 ``ids`` at once. There is no delete. ``notification_facts`` reads a stored notification into facts:
 recipients as a set, stored strings (``"true"``, ``"3"``) normalised, HTTP auth as
-``{type, key, value, password}``. The read API returns the auth secrets, so facts carry them; the
+``{type, key, value, password}``. The read API may return the auth secrets, so facts carry them; the
 resource layer never shows them.
+
+Servers differ (logpoint-api.md §19.4, §19.5): a rule without a notification of a type is answered
+with empty data, with ``success: false`` and a "No ... notification" message, or with a 404 - all
+read as "none" (``{}``); a secret may come back as stored, masked (``********``) or left out - the
+last two become ``HIDDEN`` in the facts (``hidden_secrets`` names them), which the resource layer does
+not compare.
 """
 
 from __future__ import annotations
 
 import json
+import re
 
 from ansible_collections.logpoint.siem.plugins.module_utils._concurrency import DEFAULT_CONCURRENCY, fan_out
 from ansible_collections.logpoint.siem.plugins.module_utils.api.alert_rules import READ_SCOPE, WRITE_SCOPE
+from ansible_collections.logpoint.siem.plugins.module_utils.errors import ApiError, NotFoundError
 from ansible_collections.logpoint.siem.plugins.module_utils.state import differing_keys, normalise_bool, normalise_int
 
 PATHS = {"email": "/pluggables/Notification/EmailNotification", "http": "/pluggables/Notification/HTTPNotification"}
 AUTH_TYPES = {"none": "None", "api_token": "api_token", "basic": "basic_auth", "bearer": "bearer_token"}
+SECRET_PARTS = ("value", "password")
+# A secret the read API did not show: masked (any run of asterisks) or left out.
+HIDDEN = "********"
+_MASK = re.compile(r"^\*+$")
+# "No email notification for alert rule <id>": a refusal that means the rule has none.
+_NONE_MESSAGE = re.compile(r"\bno\b.*\bnotification", re.IGNORECASE)
 
 
 def read_notification(client, rule_id, kind):
-    """The stored notification of this kind of one rule as the server returns it; {} when it has none."""
-    body = client.call("GET", PATHS[kind] + "/read_api", auth="jwt", scope=READ_SCOPE, params={"id": rule_id})
+    """The stored notification of this kind of one rule (known to exist) as the server returns it; {} when it
+    has none, whichever way the server says so (empty data, 404, ``success: false`` "No ... notification")."""
+    try:
+        body = client.call("GET", PATHS[kind] + "/read_api", auth="jwt", scope=READ_SCOPE, params={"id": rule_id})
+    except NotFoundError:
+        return {}
+    except ApiError as exc:
+        if _NONE_MESSAGE.search(exc.server_message or ""):
+            return {}
+        raise
     data = body.get("data") if isinstance(body, dict) else None
     return data if isinstance(data, dict) else {}
 
@@ -79,7 +101,25 @@ def _auth_facts(header):
     parts = {"api_token": {"key": header.get("auth_key"), "value": header.get("auth_value")},
              "basic": {"key": header.get("auth_key"), "password": header.get("auth_pass")},
              "bearer": {"value": header.get("auth_key")}}.get(kind, {})
+    for part in SECRET_PARTS:
+        if part in parts and (not parts[part] or _MASK.match(str(parts[part]))):
+            parts[part] = HIDDEN
     return dict(parts, type=kind)
+
+
+def hidden_secrets(auth):
+    """The secret parts of auth facts that the server did not show (masked or left out)."""
+    return [part for part in SECRET_PARTS if (auth or {}).get(part) == HIDDEN]
+
+
+def secrets_assumed(current, desired):
+    """``current`` facts with the secrets the server did not show taken from ``desired`` (same auth type),
+    so that comparing them compares everything but those secrets."""
+    auth, wanted = (current or {}).get("auth"), desired.get("auth")
+    hidden = hidden_secrets(auth)
+    if not hidden or not wanted or wanted.get("type") != auth.get("type"):
+        return current
+    return dict(current, auth=dict(auth, **dict((part, wanted.get(part)) for part in hidden)))
 
 
 def build_request(kind, facts, ids):
@@ -134,4 +174,5 @@ def set_notification(client, kind, facts, ids):
 def notification_applied(client, kind, facts, ids):
     """Whether every rule of ``ids`` now has a notification with ``facts`` (a create whose reply was lost)."""
     reread = [notification_facts(kind, data) for data in read_notifications(client, ids, kind)]
-    return all(current is not None and not differing_keys(facts, current) for current in reread)
+    return all(current is not None and not differing_keys(facts, secrets_assumed(current, facts))
+               for current in reread)

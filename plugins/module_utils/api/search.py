@@ -41,13 +41,19 @@ def parse_search_start(body):
 
 
 def parse_search_result(body):
-    """A poll answer -> ``{"final", "version", "query_type", "rows"}``."""
+    """A poll answer -> ``{"final", "version", "query_type", "rows", "matched"}``.
+
+    ``matched`` is the number of rows a simple query found (``estim_count``), None when the answer
+    does not say (chart queries count events, not rows).
+    """
     rows = body.get("rows") if isinstance(body, dict) else None
+    matched = body.get("estim_count") if body.get("query_type") in ("simple", "search") else None
     return {
         "final": bool(body.get("final")),
         "version": body.get("version"),
         "query_type": body.get("query_type"),
         "rows": rows if isinstance(rows, list) else [],
+        "matched": matched if isinstance(matched, int) and not isinstance(matched, bool) else None,
     }
 
 

@@ -15,6 +15,13 @@ A rule takes three forms (see ``api/alert_rules.py`` for facts and the model):
 ``converge_rules`` (alert_rules) turn the rule plans into one engine ``Plan``: creates and updates in
 phase 0, concurrently; deletions, activations and deactivations in phase 1, one batched request each.
 ``alert_rules`` with ``purge`` deletes only rules that carry the collection's marker.
+
+A server may create rules inactive (logpoint-api.md §19.1): every rule created without
+``enabled: false`` joins the phase-1 activation batch, whose call first reads back whether the new
+rules are active (``api.active_states``: one ``read_api`` per new rule, or the listing when that is
+fewer requests) and activates those that are not; when every rule is already active and none of the
+batch was asked for otherwise, no activation is sent. Only the rules compared need their whole model:
+summary listing rows are completed for those (all of them with ``purge``).
 """
 
 from __future__ import annotations
@@ -273,8 +280,15 @@ def options_of(facts, client):
 
 
 def rule_options(rule, client):
-    """A server rule in the shape alert_rule takes, with the read-only ``id`` and ``owner``."""
-    return dict(options_of(api.rule_facts(rule), client), id=id_of(rule), owner=rule.get("owner"))
+    """A server rule in the shape alert_rule takes, with the read-only ``id`` and ``owner`` (a name)."""
+    return dict(options_of(api.rule_facts(rule), client), id=id_of(rule), owner=_owner_name(api.owner_of(rule), client))
+
+
+def _owner_name(owner, client):
+    """The owner as a user name: a server that names the owner by user id gets it resolved when users can be read."""
+    if not owner:
+        return owner
+    return _names(client)[0].get(owner, owner)
 
 
 def _names(client):
@@ -342,7 +356,7 @@ class RulePlan:
                  facts=None):
         self.label = label
         self.id = id_of(current) if current else None
-        self.owner = current.get("owner") if current else None
+        self.owner = api.owner_of(current) if current else None
         self.outcome = outcome
         self.changes = sorted(changes)
         self.model = model
@@ -359,7 +373,7 @@ class RulePlan:
     def rule(self, client):
         if self.facts is None:
             return {}
-        return dict(options_of(self.facts, client), id=self.id, owner=self.owner or client.username)
+        return dict(options_of(self.facts, client), id=self.id, owner=_owner_name(self.owner, client) or client.username)
 
     def outcome_entry(self, check_mode):
         entry = {"name": self.facts["name"] if self.facts else self.before.get("name"), "id": self.id,
@@ -403,8 +417,9 @@ def plan_rule(options, current, client):
     """Compare one rule's options with the server's rule (None: absent) and plan the writes."""
     label = rule_label(options)
     current_facts = api.rule_facts(current) if current else None
-    if options.get("owner") and current and options["owner"] != current.get("owner"):
-        client.warn("%s: owner is read-only; the rule stays owned by %s" % (label, current.get("owner")))
+    owner = _owner_name(api.owner_of(current), client) if current and options.get("owner") else None
+    if owner and options["owner"] not in (owner, api.owner_of(current)):
+        client.warn("%s: owner is read-only; the rule stays owned by %s" % (label, owner))
     if options.get("state") == "absent":
         if current is None:
             return RulePlan(label, None, "unchanged")
@@ -426,10 +441,10 @@ def plan_rule(options, current, client):
 
 def _plan_create(label, desired, client):
     facts = complete_facts(desired, None, client, label)
-    facts.setdefault("enabled", True)  # the server creates rules active
-    return RulePlan(label, None, "created", changes=desired, model=api.build_model(facts),
-                    enable=False if facts["enabled"] is False else None, after=options_of(desired, client),
-                    facts=facts)
+    facts.setdefault("enabled", True)
+    # enable=True: activated after the create unless the server made it active (see _activate)
+    return RulePlan(label, None, "created", changes=desired, model=api.build_model(facts), enable=facts["enabled"],
+                    after=options_of(desired, client), facts=facts)
 
 
 def _refuse_missing_id(options, current):
@@ -437,20 +452,40 @@ def _refuse_missing_id(options, current):
         raise ConfigError("%s does not exist; leave id out to create a rule by name" % rule_label(options))
 
 
-def _run(rule_plans, client, check_mode, max_concurrency, batch_label):
-    """Run the writes of ``rule_plans`` through the engine; batched requests are named ``batch_label``."""
+def _run(rule_plans, client, check_mode, max_concurrency, batch_label, listed=None):
+    """Run the writes of ``rule_plans`` through the engine; batched requests are named ``batch_label``.
+
+    ``listed``: how many rules the server holds after the creates (None: unknown), to read back the
+    new rules' state with the fewest requests.
+    """
     plan = _converge.Plan()
     plan.add_batch(_converge.Batch("delete", send=_explained(batch_label, lambda ids: api.delete_rules(client, ids)),
                                    applied=_explained(batch_label, lambda ids: api.deleted(client, ids))))
+
+    def activate(ids):
+        created = set(rule_plan.rule_id() for rule_plan in rule_plans if rule_plan.outcome == "created")
+        return _activate(client, ids, created, listed, max_concurrency)
+
+    sends = {"activate": activate, "deactivate": lambda ids: api.set_enabled(client, ids, False)}
     for enabled, action in ((True, "activate"), (False, "deactivate")):
         plan.add_batch(_converge.Batch(
-            action, send=_explained(batch_label, lambda ids, enabled=enabled: api.set_enabled(client, ids, enabled)),
+            action, send=_explained(batch_label, sends[action]),
             applied=_explained(batch_label, lambda ids, enabled=enabled: api.enabled_applied(client, ids, enabled))))
     for rule_plan in rule_plans:
         rule_plan.add_to(plan, client)
     _converge.execute(plan, check_mode=check_mode, max_concurrency=max_concurrency)
     for rule_plan in rule_plans:
         rule_plan.settle()
+
+
+def _activate(client, ids, created, listed, max_concurrency):
+    """One activate_api for ``ids``, without the rules just ``created`` that the server already made active."""
+    new = [rule_id for rule_id in ids if rule_id in created]
+    active = api.active_states(client, new, listed, max_concurrency) if new else {}
+    inactive = [rule_id for rule_id in ids if active.get(rule_id) is not True]
+    if inactive:
+        api.set_enabled(client, inactive, True)
+    return True
 
 
 # ---- converging -------------------------------------------------------------------------------
@@ -473,11 +508,16 @@ def converge_rules(client, rules, purge, check_mode, max_concurrency=DEFAULT_CON
     validated before anything is written.
     """
     _refuse_duplicates(rules)
-    existing = api.list_rules(client)
-    rule_plans = _plan_listed(rules, existing, client)
+    listed = api.list_rules(client)
+    currents, full = _current_rules(client, rules, listed, purge, max_concurrency)
+    rule_plans = []
+    for options, current in zip(rules, currents):
+        _refuse_missing_id(options, current)
+        rule_plans.append(plan_rule(options, current, client))
     if purge:
-        rule_plans.extend(_plan_purge(rule_plans, existing, client))
-    _run(rule_plans, client, check_mode, max_concurrency, BULK_LABEL)
+        rule_plans.extend(_plan_purge(rule_plans, full, client))
+    creates = sum(1 for rule_plan in rule_plans if rule_plan.outcome == "created")
+    _run(rule_plans, client, check_mode, max_concurrency, BULK_LABEL, listed=len(listed) + creates)
     entries = [rule_plan.outcome_entry(check_mode) for rule_plan in rule_plans]
     summary = dict((outcome, sum(1 for entry in entries if entry["outcome"] == outcome))
                    for outcome in ("created", "updated", "unchanged", "deleted"))
@@ -485,15 +525,26 @@ def converge_rules(client, rules, purge, check_mode, max_concurrency=DEFAULT_CON
     return any(rule_plan.changed for rule_plan in rule_plans), {"rules": entries, "summary": summary}, diffs
 
 
-def _plan_listed(rules, existing, client):
-    by_id = dict((id_of(rule), rule) for rule in existing)
-    by_name = dict((rule.get("name"), rule) for rule in existing)
-    rule_plans = []
-    for options in rules:
-        current = by_id.get(options["id"]) if options.get("id") else by_name.get(options.get("name"))
-        _refuse_missing_id(options, current)
-        rule_plans.append(plan_rule(options, current, client))
-    return rule_plans
+def _current_rules(client, rules, listed, purge, max_concurrency):
+    """``(currents, full)``: for each rule's options its server rule with the whole model (or None), and every
+    rule completed (the matched ones; all of the listing with ``purge``, which looks at every rule's marker)."""
+    matches = _listed_matches(rules, listed)
+    compared = listed if purge else [row for row in matches if row is not None]
+    full = api.complete_rules(client, _by_id(compared), max_concurrency)
+    by_id = dict((id_of(rule), rule) for rule in full)
+    return [by_id.get(id_of(row)) if row is not None else None for row in matches], full
+
+
+def _listed_matches(rules, listed):
+    """For each rule's options, the listing row of the rule it names (by id, else by name), or None."""
+    by_id = dict((id_of(rule), rule) for rule in listed)
+    by_name = dict((rule.get("name"), rule) for rule in listed)
+    return [by_id.get(options["id"]) if options.get("id") else by_name.get(options.get("name")) for options in rules]
+
+
+def _by_id(rules):
+    """``rules`` each once (a rule named by two entries is read once)."""
+    return list(dict((id_of(rule), rule) for rule in rules).values())
 
 
 def _plan_purge(rule_plans, existing, client):

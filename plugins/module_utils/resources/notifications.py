@@ -4,9 +4,13 @@
 """Notifications of alert rules as a resource: the options, their validation, the rules by name, planning.
 
 Options are compared as facts (see ``api/notifications.py``). The auth secrets are compared with what
-the server stores but never returned or shown in a diff (``options_view``). ``converge_notification``
-plans one change per rule that differs; rules that get the same notification share one batched
-``create_api`` request (engine ``Batch``), and the batches run concurrently.
+the server stores when it shows them, but never returned or shown in a diff (``options_view``). A
+secret the server masks or leaves out cannot be compared: with ``update_secrets: on_create`` (the
+default) it is not, so an unchanged notification stays unchanged; with ``always`` the notification
+is sent on every run. The diff says which (``******** (changed)``, ``******** (not compared)``).
+``converge_notification`` plans one change per rule that differs; rules that get the same
+notification share one batched ``create_api`` request (engine ``Batch``), and the batches run
+concurrently.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ from ansible_collections.logpoint.siem.plugins.module_utils.state import differi
 
 # auth type -> the parts it takes besides type; value and password are secrets.
 AUTH_PARTS = {"none": (), "api_token": ("key", "value"), "basic": ("key", "password"), "bearer": ("value",)}
-SECRET_PARTS = ("value", "password")
+SECRET_PARTS = api.SECRET_PARTS
+CHANGED_MARK, NOT_COMPARED_MARK = " (changed)", " (not compared)"
 COMMON = ("enabled", "dispatch", "threshold")
 OPTIONS_OF = {"email": COMMON + ("recipients", "subject", "template", "search_link", "logo"),
               "http": COMMON + ("http_url", "method", "body", "query_string", "auth")}
@@ -60,6 +65,7 @@ NOTIFICATION_OPTIONS = {
         "value": {"type": "str", "no_log": True},
         "password": {"type": "str", "no_log": True},
     }},
+    "update_secrets": {"type": "str", "choices": ["always", "on_create"], "default": "on_create"},
 }
 
 
@@ -115,15 +121,14 @@ _NORMALISERS = (("recipients", _recipients), ("http_url", _http_url), ("threshol
                 ("auth", _desired_auth))
 
 
-def options_view(facts, secrets_changed=False):
-    """Facts -> options as a user writes them, secrets replaced by a placeholder."""
+def options_view(facts, mark=""):
+    """Facts -> options as a user writes them, secrets replaced by a placeholder (with ``mark`` after it)."""
     view = {}
     for key, value in (facts or {}).items():
         if isinstance(value, frozenset):
             value = sorted(value)
         elif key == "auth":
-            mark = REDACTED + " (changed)" if secrets_changed else REDACTED
-            value = dict((part, mark if part in SECRET_PARTS else text) for part, text in value.items())
+            value = dict((part, REDACTED + mark if part in SECRET_PARTS else text) for part, text in value.items())
         view[key] = value
     return view
 
@@ -169,18 +174,20 @@ def converge_notification(client, params, check_mode, max_concurrency=DEFAULT_CO
                           "stop it from being sent")
     desired = desired_facts(params)
     rules = resolve_rules(client, params["alert_rules"])
-    stored = api.read_notifications(client, [rule_id for rule_id, name in rules], kind)
+    stored = api.read_notifications(client, [rule_id for rule_id, name in rules], kind, max_concurrency)
     plan = _converge.Plan()
     for (rule_id, name), data in zip(rules, stored):
-        _plan_rule(plan, client, kind, desired, (rule_id, name), api.notification_facts(kind, data))
+        current = api.notification_facts(kind, data)
+        _plan_rule(plan, client, kind, desired, (rule_id, name), current, params.get("update_secrets") or "on_create")
     _converge.execute(plan, check_mode=check_mode, max_concurrency=max_concurrency)
     return plan.changed, {"alert_rules": plan.entries, "notification": options_view(desired)}, plan.diffs
 
 
-def _plan_rule(plan, client, kind, desired, rule, current):
+def _plan_rule(plan, client, kind, desired, rule, current, update_secrets):
     """The entry of one rule and, when its notification differs, its diff and its change."""
     rule_id, name = rule
-    changes = sorted(desired if current is None else differing_keys(desired, current))
+    compared = api.secrets_assumed(current, desired) if current and update_secrets == "on_create" else current
+    changes = sorted(desired if current is None else differing_keys(desired, compared))
     plan.entries.append({"name": name, "id": rule_id, "changes": changes,
                          "outcome": "unchanged" if not changes else "created" if current is None else "updated"})
     if not changes:
@@ -190,6 +197,10 @@ def _plan_rule(plan, client, kind, desired, rule, current):
     if missing:
         raise ConfigError("alert rule %r has no %s notification; to create it give %s"
                           % (name, kind, ", ".join(missing)))
+    if api.hidden_secrets(merged.get("auth")):
+        raise ConfigError("%s notification of alert rule %r: the server does not show its auth secret, so changing "
+                          "%s would overwrite it with nothing; give auth with its secret in the task"
+                          % (kind, name, ", ".join(changes)))
     label = "%s notification of alert rule %r" % (kind, name)
     plan.diffs.append(_diff(label, desired, current, changes))
     key = json.dumps(merged, sort_keys=True, default=sorted)
@@ -200,10 +211,14 @@ def _plan_rule(plan, client, kind, desired, rule, current):
 
 
 def _diff(label, desired, current, changes):
-    """Before and after of the options given, secrets hidden (a changed secret says so)."""
+    """Before and after of the options given, secrets hidden; a secret says when it changed or was not compared."""
     before = options_view(dict((key, current.get(key)) for key in desired)) if current else {}
-    secrets_changed = "auth" in changes and current is not None and _secrets(current) != _secrets(desired)
-    return dict(managed_diff(before, options_view(desired, secrets_changed)), before_header=label, after_header=label)
+    mark = ""
+    if current is not None and "auth" in desired and api.hidden_secrets(current.get("auth")):
+        mark = NOT_COMPARED_MARK
+    elif "auth" in changes and current is not None and _secrets(current) != _secrets(desired):
+        mark = CHANGED_MARK
+    return dict(managed_diff(before, options_view(desired, mark)), before_header=label, after_header=label)
 
 
 def _batch(client, kind, key, facts):

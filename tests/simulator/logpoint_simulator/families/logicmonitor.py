@@ -13,7 +13,9 @@ Served on the simulator's own base URL, so a client's `lm_url` is the simulator 
   default `-happenedOn`), `fields`, `filter`. v1 filters: `_all~*keyword*`, `happenedOn>:<epoch>`,
   `happenedOn<:<epoch>`, comma = AND. v3 basic filters: `field<op>value` with `:` `!:` `~` `!~` `>`
   `<` `>:` `<:`, values optionally in double quotes, `|` between alternative values, comma = AND,
-  `||` = OR between groups of clauses.
+  `||` = OR between groups of clauses. A v3 filter is URL-decoded once more after the query string,
+  and a backslash escapes the next character of a value (`\\(`): LogicMonitor wants `( ) $ & # [ ]`
+  sent so (logpoint-api.md §19.8), and a v3 value with one of them unescaped is refused (400).
 * Rate limiting (setting `lm_rate_limit`: requests per `RATE_WINDOW` seconds): 429 with
   `X-Rate-Limit-Limit`, `X-Rate-Limit-Remaining`, `X-Rate-Limit-Window` and `Retry-After`.
 * Open questions (profiles.py): `lm_page_cap` (a page silently holds at most that many items,
@@ -27,6 +29,7 @@ import hmac
 import math
 import re
 import time
+import urllib.parse
 
 import flask
 
@@ -43,6 +46,7 @@ ENTRY_FIELDS = ("id", "username", "happenedOn", "happenedOnLocal", "ip", "sessio
 SORTABLE = ("happenedOn", "username", "sessionId")
 _CLAUSE = re.compile(r"^(?P<field>[A-Za-z_]+)(?P<op>>:|<:|!:|!~|:|~|>|<)(?P<value>.+)$")
 _V1_CLAUSE = re.compile(r"^(_all~\*[^*]+\*|happenedOn[><]:\d+)$")
+_UNESCAPED_RESERVED = re.compile(r"(?<!\\)[()$&#\[\]]")
 
 
 class LMError(Exception):
@@ -187,13 +191,15 @@ def _bounded_int(raw, default, low, high, name):
 def _filter(text, v3):
     """A predicate for the `filter` parameter; LMError for a filter outside the version's syntax."""
     groups = []
+    if v3:
+        text = urllib.parse.unquote(text)  # the second decoding LogicMonitor applies to v3 filters
     for group_text in (_split(text, "||") if v3 else [text]):
         clauses = [clause for clause in _split(group_text, ",") if clause]
         for clause in clauses:
             if not v3 and not _V1_CLAUSE.match(clause):
                 raise LMError(400, 1400, f"filter {clause!r} is not supported for access logs in API v1; use "
                                          "_all~*keyword* or happenedOn>:<epoch> / happenedOn<:<epoch>")
-        groups.append([_clause(clause) for clause in clauses])
+        groups.append([_clause(clause, v3) for clause in clauses])
     return lambda entry: not groups or any(all(test(entry) for test in group) for group in groups)
 
 
@@ -213,14 +219,17 @@ def _split(text, separator):
     return parts
 
 
-def _clause(clause):
+def _clause(clause, v3=True):
     match = _CLAUSE.match(clause)
     if not match or (match.group("field") not in ENTRY_FIELDS and match.group("field") != "_all"):
         raise LMError(400, 1400, f"filter {clause!r}: expected <property><operator><value> on one of "
                                  f"{', '.join(ENTRY_FIELDS)} or _all")
     field, operator = match.group("field"), match.group("op")
     raw = match.group("value").strip()
-    values = [value.strip('"') for value in (raw[1:-1].split("|") if raw.startswith('"') else raw.split("|"))]
+    if v3 and _UNESCAPED_RESERVED.search(raw):
+        raise LMError(400, 1400, f"filter {clause!r}: escape ( ) $ & # [ ] in values with a backslash")
+    values = [re.sub(r"\\(.)", r"\1", value.strip('"'))
+              for value in (raw[1:-1].split("|") if raw.startswith('"') else raw.split("|"))]
     negate = operator.startswith("!")
     compare = _COMPARE[operator.lstrip("!")]
 

@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from ansible_collections.logpoint.siem.plugins.module_utils.api.audit import (
-    CATEGORY_QUERIES, audit_query, finish_entries, logpoint_audit, logpoint_entry, time_window)
+    ALL_ROWS, CATEGORY_QUERIES, audit_query, finish_entries, logpoint_audit, logpoint_entry, time_window)
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError
 
 NOW = 1795392000  # 2026-11-23T00:00:00Z
@@ -113,7 +113,8 @@ def test_one_search_per_category_with_the_window_and_limit():
     assert all(s["time_range"] == [NOW - 60, NOW] and s["limit"] == 10 for s in api.starts)
 
 
-def test_no_server_side_limit_when_the_oldest_entries_are_wanted():
+def test_every_row_is_asked_for_when_the_oldest_entries_are_wanted():
+    # the server's limit keeps the first (newest) rows; without a limit it may cut at its own default
     api = CategorySearchApi()
     logpoint_audit(api, categories=["system"], window=(NOW - 60, NOW), limit=10, newest_first=False)
-    assert "limit" not in api.starts[0]
+    assert api.starts[0]["limit"] == ALL_ROWS

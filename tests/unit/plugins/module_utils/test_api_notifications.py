@@ -94,7 +94,7 @@ def test_http_request_derives_the_protocol_and_sends_the_documented_auth_header(
 def test_secrets_never_show_in_the_options_view():
     facts = {"http_url": "https://h.example.com", "auth": {"type": "api_token", "key": "X-Key", "value": "t1"}}
     assert nt.options_view(facts)["auth"] == {"type": "api_token", "key": "X-Key", "value": "********"}
-    assert nt.options_view(facts, secrets_changed=True)["auth"]["value"] == "******** (changed)"
+    assert nt.options_view(facts, nt.CHANGED_MARK)["auth"]["value"] == "******** (changed)"
 
 
 def test_state_absent_fails_before_any_request():

@@ -120,3 +120,14 @@ def test_a_cached_read_may_authenticate_inside_its_loader():
     worker.join(5)
     assert outcome == ["Bearer"]
     assert client.cached("repos", lambda: "not loaded again") == "Bearer"
+
+
+def test_minted_tokens_are_issued_a_minute_ago_so_a_server_clock_behind_accepts_them():
+    now = 1_800_000_000.0
+    provider = auth.TokenProvider(username="admin", secret_key=KEY, clock=lambda: now)
+    claims = jwt.decode(provider.for_scope("alertrules:read"), KEY, algorithms=["HS256"],
+                        options={"verify_exp": False, "verify_iat": False})
+    assert claims["iat"] == int(now) - auth.CLOCK_SKEW_ALLOWANCE == int(now) - 60
+    assert claims["exp"] == int(now) + auth.TASK_TOKEN_LIFETIME
+    # a verifier with no leeway whose clock is 30 s behind takes it
+    assert claims["iat"] <= now - 30 < claims["exp"]

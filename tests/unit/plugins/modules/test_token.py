@@ -60,3 +60,12 @@ def test_run_needs_credentials():
     with pytest.raises(ConfigError, match="username and secret_key"):
         token_module.run({"scopes": ["search:read"], "expires_in": None, "expires_at": None}, None, False, None,
                          now=NOW)
+
+
+def test_the_token_is_issued_a_minute_before_now_and_expires_when_asked():
+    params = {"username": "admin", "secret_key": KEY, "scopes": ["search:read"], "expires_in": "30m",
+              "expires_at": None}
+    result = token_module.run(params, None, False, None, now=NOW)[1]
+    assert result["claims"]["iat"] == int(NOW) - 60
+    assert result["claims"]["exp"] == int(NOW) + 1800 and result["expires_in"] == 1800
+    assert result["expires_at"] == "2026-11-23T10:30:00Z"
