@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import math
 import os
 import re
 import time
@@ -83,7 +84,7 @@ def check_endpoint(url, option, *, validate_certs=True, warn=None):
 
 def check_timeout(timeout):
     """``timeout`` as seconds, or a ConfigError stating the range."""
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout != timeout \
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or math.isnan(timeout) \
             or not MIN_TIMEOUT <= timeout <= MAX_TIMEOUT:
         raise ConfigError("timeout: %r is not a number of seconds from %d to %d" % (timeout, MIN_TIMEOUT, MAX_TIMEOUT))
     return timeout

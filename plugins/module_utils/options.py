@@ -156,7 +156,6 @@ def check_credentials(options):
                               "final newline" % name)
 
 
-
 def missing_options(options, names):
     """A ConfigError naming exactly which of ``names`` are not set, with where each can come from."""
     missing = [name for name in names if not options.get(name)]

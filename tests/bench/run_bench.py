@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import platform
 import re
@@ -292,7 +293,7 @@ def print_report(rows, slow_rows, floor, quick, baseline_note):
     print("\n".join(report.minimum_notes(every)))
     print("\nNotes: wall = the whole ansible-playbook run; req = API requests the simulator counted; %s; module peak "
           "RSS = the largest module process of the run (probe interpreter, ru_maxrss). Start-up floor: %s."
-          % (baseline_note, "n/a (scenario rules not run)" if floor != floor else "%.1f s" % floor))
+          % (baseline_note, "n/a (scenario rules not run)" if math.isnan(floor) else "%.1f s" % floor))
     print("load average (1, 5, 15 min) at the end: %s" % load_average())
 
 

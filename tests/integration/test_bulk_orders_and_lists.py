@@ -36,7 +36,7 @@ def test_hundred_director_closes_with_a_comment_send_each_order_once_and_poll_it
     sim.clear_requests()
     started = time.monotonic()
     result = call_module("incident_state", {"api": "director", "state": "closed", "comment": "Closed in bulk.",
-                                               "filters": {"name": "^Bulk director incident", "since": "1d"}})
+                                            "filters": {"name": "^Bulk director incident", "since": "1d"}})
     elapsed = time.monotonic() - started
     assert not result.failed and result.changed, result
     assert result.result["summary"] == {"selected": 100, "changed": 100, "unchanged": 0,

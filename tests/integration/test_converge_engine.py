@@ -117,7 +117,7 @@ def test_a_failed_notification_batch_reports_the_rules_written(call_module, sim)
 
 def test_check_mode_sends_no_write(call_module, sim):
     checked = call_module("alert_rules", {"rules": pack("Checked rule", 5, enabled=False), "max_concurrency": 8},
-                             check=True)
+                          check=True)
     assert checked.changed and checked.result["summary"]["created"] == 5
     assert all(entry["would_be"] and entry["id"] is None for entry in checked.result["rules"])
     assert rule_writes(sim) == 0 and sim.state()["alert_rules"] == {}

@@ -253,7 +253,7 @@ def test_argspec_fragment_defaults_to_four():
 def test_error_is_a_logpoint_error_with_written_for_fail_json():
     plan = Plan()
     plan.add(Change("rule 'a'", "create", send=lambda: "1"))
-    plan.add(Change("rule 'b'", "create", phase=1, send=lambda: (_ for _ in ()).throw(ApiError("no"))))
+    plan.add(Change("rule 'b'", "create", phase=1, send=lambda: (item for item in ()).throw(ApiError("no"))))
     with pytest.raises(LogpointError) as caught:
         execute(plan, check_mode=False)
     assert caught.value.to_result()["written"] == ["rule 'a'"]

@@ -37,8 +37,8 @@ def digest_compare(desired, current, sample_size, chunk=7):
 def test_counts_and_samples_are_exactly_those_of_the_string_set_compare(seed):
     rng = random.Random(seed)
     pool = ["value-%d" % number for number in range(3000)]
-    desired = [rng.choice(pool) for _ in range(2000)] + [" padded ", "", "  "]
-    current = [rng.choice(pool) for _ in range(1500)] + [42, "padded"]
+    desired = [rng.choice(pool) for number in range(2000)] + [" padded ", "", "  "]
+    current = [rng.choice(pool) for number in range(1500)] + [42, "padded"]
     for sample_size in (0, 1, 20):
         changes, ordered = digest_compare(desired, current, sample_size)
         assert changes == reference(desired, current, sample_size)
