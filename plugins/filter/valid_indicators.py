@@ -16,7 +16,7 @@ description:
     kept once, in their first position. Valid values are returned as given (no case change).
   - Needs nothing but the Python standard library (C(ipaddress), C(urllib.parse)).
 author:
-  - logpoint.siem maintainers
+  - logpoint.siem maintainers (@logpoint-siem)
 positional: _input, kind
 options:
   _input:

@@ -31,7 +31,7 @@ description:
   - Every entry has the same keys, null where the source has no such value (see RV(_list)).
   - Returned data is marked unsafe, so text from the audit trail is never evaluated as a template.
 author:
-  - logpoint.siem maintainers (!UNKNOWN)
+  - logpoint.siem maintainers (@logpoint-siem)
 extends_documentation_fragment:
   - logpoint.siem.connection_lookup
   - logpoint.siem.logicmonitor_lookup

@@ -16,7 +16,7 @@ description:
   - The C(address) of a repo is what alert rules and searches take as a repo.
   - Returned data is marked unsafe, so a repo name is never evaluated as a template.
 author:
-  - logpoint.siem maintainers (!UNKNOWN)
+  - logpoint.siem maintainers (@logpoint-siem)
 extends_documentation_fragment:
   - logpoint.siem.connection_lookup
 options:

@@ -24,7 +24,7 @@ description:
   - A rule read by M(logpoint.siem.alert_rule_info) has exactly these options (with O(id) and O(owner))
     and can be given back to this module unchanged.
 author:
-  - logpoint.siem maintainers (!UNKNOWN)
+  - logpoint.siem maintainers (@logpoint-siem)
 extends_documentation_fragment:
   - logpoint.siem.connection
   - logpoint.siem.converge

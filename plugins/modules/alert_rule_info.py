@@ -18,7 +18,7 @@ description:
     M(logpoint.siem.alert_rule) or, as a list, to M(logpoint.siem.alert_rules) unchanged.
   - The collection's marker (metadata field C(managed_by)) is not shown in the rules' C(metadata).
 author:
-  - logpoint.siem maintainers (!UNKNOWN)
+  - logpoint.siem maintainers (@logpoint-siem)
 extends_documentation_fragment:
   - logpoint.siem.connection
   - logpoint.siem.attributes

@@ -30,7 +30,7 @@ description:
     With O(purge=true), rules that carry it and are not in O(rules) are deleted; rules made by hand
     (without the field) are never deleted by purge, and updating a rule does not add the field.
 author:
-  - logpoint.siem maintainers (!UNKNOWN)
+  - logpoint.siem maintainers (@logpoint-siem)
 extends_documentation_fragment:
   - logpoint.siem.connection
   - logpoint.siem.converge

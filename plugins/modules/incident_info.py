@@ -18,7 +18,7 @@ description:
   - With O(include_comments) each incident carries its comments, with O(include_data) its log rows (classic
     C(/get_data_from_incident); Director C(fetchIncidentData), then C(IncidentData)).
 author:
-  - logpoint.siem maintainers (!UNKNOWN)
+  - logpoint.siem maintainers (@logpoint-siem)
 extends_documentation_fragment:
   - logpoint.siem.connection
   - logpoint.siem.incident_selection

@@ -32,7 +32,7 @@ description:
   - Everything is read and checked before the first write - unknown users or ids, incidents that cannot
     be taken over - so bad input changes nothing.
 author:
-  - logpoint.siem maintainers (!UNKNOWN)
+  - logpoint.siem maintainers (@logpoint-siem)
 extends_documentation_fragment:
   - logpoint.siem.connection
   - logpoint.siem.incident_selection

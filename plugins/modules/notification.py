@@ -27,7 +27,7 @@ description:
   - A rule without a notification of the type gets one, however the server says it has none (empty data,
     a C(No ... notification) refusal, or HTTP 404).
 author:
-  - logpoint.siem maintainers (!UNKNOWN)
+  - logpoint.siem maintainers (@logpoint-siem)
 extends_documentation_fragment:
   - logpoint.siem.connection
   - logpoint.siem.converge

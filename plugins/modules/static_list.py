@@ -23,7 +23,7 @@ description:
   - Logpoint keeps list names upper-cased; the module compares and returns the upper-cased name.
   - The JWT API cannot delete lists, so only O(state=present) exists.
 author:
-  - logpoint.siem maintainers (!UNKNOWN)
+  - logpoint.siem maintainers (@logpoint-siem)
 extends_documentation_fragment:
   - logpoint.siem.connection
   - logpoint.siem.converge

@@ -15,7 +15,7 @@ description:
     (C(GET /UserDefinedList/lists_api), scope C(search:read)), all pages of it, optionally filtered by
     name and type, optionally with their values.
 author:
-  - logpoint.siem maintainers (!UNKNOWN)
+  - logpoint.siem maintainers (@logpoint-siem)
 extends_documentation_fragment:
   - logpoint.siem.connection
   - logpoint.siem.attributes

@@ -23,7 +23,7 @@ description:
     O(secret_key); this module is for handing a token to something else, or for running with a token
     only.
 author:
-  - logpoint.siem maintainers (!UNKNOWN)
+  - logpoint.siem maintainers (@logpoint-siem)
 extends_documentation_fragment:
   - logpoint.siem.connection
   - logpoint.siem.attributes
