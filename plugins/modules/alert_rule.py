@@ -43,6 +43,12 @@ attributes:
     description: When run twice in a row with the same arguments, the second run reports no change.
     support: full
 options:
+  pack:
+    description:
+      - The rule pack the rule belongs to (see M(logpoint.siem.alert_rules)). Without it a new rule belongs to no
+        pack, so no pack's O(logpoint.siem.alert_rules#module:purge) deletes it, and an existing rule keeps its pack.
+    type: str
+    version_added: 0.2.0
   name:
     description:
       - The rule's name, at least 5 characters, unique on the Logpoint. Finds the rule when O(id) is not given.
@@ -288,13 +294,17 @@ from ansible_collections.logpoint.siem.plugins.module_utils.module import run_mo
 from ansible_collections.logpoint.siem.plugins.module_utils.resources.alert_rules import RULE_OPTIONS, converge_rule
 
 
+ARGUMENT_SPEC = dict(RULE_OPTIONS, pack={"type": "str"}, **CONVERGE_ARGSPEC)
+
+
 def run(params, client, check_mode, warn):
     max_concurrency = check_concurrency(params["max_concurrency"])
-    return converge_rule(client, dict((key, params[key]) for key in RULE_OPTIONS), check_mode, max_concurrency)
+    return converge_rule(client, dict((key, params[key]) for key in RULE_OPTIONS), check_mode, max_concurrency,
+                         pack=params["pack"])
 
 
 def main():
-    run_module(dict(RULE_OPTIONS, **CONVERGE_ARGSPEC), run, required_one_of=[("name", "id")])
+    run_module(ARGUMENT_SPEC, run, required_one_of=[("name", "id")])
 
 
 if __name__ == "__main__":

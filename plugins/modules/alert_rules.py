@@ -26,9 +26,14 @@ description:
     normalisation of loosely typed stored values, lists as sets.
   - Every rule is checked before anything is written; a bad rule fails the task with its position and
     name and nothing is sent.
-  - Rules the collection creates carry the metadata field C(managed_by) with value C(logpoint.siem).
-    With O(purge=true), rules that carry it and are not in O(rules) are deleted; rules made by hand
-    (without the field) are never deleted by purge, and updating a rule does not add the field.
+  - Rules the collection writes carry the metadata field C(managed_by) - C(logpoint.siem:<pack>) for the
+    rules of a O(pack), C(logpoint.siem) for rules of no pack (what M(logpoint.siem.alert_rule) writes
+    without its O(logpoint.siem.alert_rule#module:pack), and what version 0.1.0 wrote on every rule).
+    With O(purge=true), only the rules of O(pack) that are not in O(rules) are deleted - never rules made
+    by hand, by M(logpoint.siem.alert_rule) or by another pack, so two rule sets (two repositories, two
+    job templates) can each purge their own.
+  - A rule the collection wrote joins O(pack) when the pack lists it (rules written by 0.1.0 this way too);
+    a rule made by hand is compared and updated but never adopted, so it is never purged.
 author:
   - logpoint.siem maintainers (@logpoint-siem)
 extends_documentation_fragment:
@@ -64,11 +69,27 @@ options:
     type: list
     elements: dict
     required: true
+  pack:
+    description:
+      - The rule pack O(rules) belong to - a name of 1 to 64 letters, digits, C(.), C(_) and C(-), for example
+        the name of the repository that holds the rules. It is stored in each rule's C(managed_by) marker.
+      - Required with O(purge=true).
+    type: str
+    version_added: 0.2.0
   purge:
     description:
-      - Delete the rules that carry the collection's marker and are not in O(rules).
+      - Delete the rules of O(pack) that are not in O(rules). Rules of other packs, of no pack and rules made
+        by hand are never deleted.
+      - Refused when O(rules) is empty, unless O(allow_empty=true) - an empty or missing rule set never means
+        "delete every rule of the pack" by accident. Check mode lists what would be deleted.
     type: bool
     default: false
+  allow_empty:
+    description:
+      - With O(purge=true), accept an empty O(rules) and delete every rule of O(pack).
+    type: bool
+    default: false
+    version_added: 0.2.0
 notes:
   - Needs the C(alertrules:read) and C(alertrules:write) scopes; repo names need C(logsource:read), user
     and group names the classic credentials O(username) and O(secret_key).
@@ -81,8 +102,9 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Converge the detection pack, delete managed rules that left it
+- name: Converge the detection pack, delete the rules of this pack that left it
   logpoint.siem.alert_rules:
+    pack: soc-windows
     purge: true
     rules:
       - name: Brute force on Windows logons
@@ -161,12 +183,15 @@ from ansible_collections.logpoint.siem.plugins.module_utils.resources.alert_rule
 ARGUMENT_SPEC = dict({
     "rules": {"type": "list", "elements": "dict", "required": True},
     "purge": {"type": "bool", "default": False},
+    "pack": {"type": "str"},
+    "allow_empty": {"type": "bool", "default": False},
 }, **CONVERGE_ARGSPEC)
 
 
 def run(params, client, check_mode, warn):
     max_concurrency = check_concurrency(params["max_concurrency"])
-    return converge_rules(client, checked_rules(params["rules"]), params["purge"], check_mode, max_concurrency)
+    return converge_rules(client, checked_rules(params["rules"]), params["purge"], check_mode, max_concurrency,
+                          pack=params["pack"], allow_empty=params["allow_empty"])
 
 
 def main():

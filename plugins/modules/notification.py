@@ -252,13 +252,16 @@ from ansible_collections.logpoint.siem.plugins.module_utils.resources.notificati
 )
 
 
+ARGUMENT_SPEC = dict(NOTIFICATION_OPTIONS, **CONVERGE_ARGSPEC)
+
+
 def run(params, client, check_mode, warn):
     max_concurrency = check_concurrency(params["max_concurrency"])
     return converge_notification(client, params, check_mode, max_concurrency)
 
 
 def main():
-    run_module(dict(NOTIFICATION_OPTIONS, **CONVERGE_ARGSPEC), run)
+    run_module(ARGUMENT_SPEC, run)
 
 
 if __name__ == "__main__":

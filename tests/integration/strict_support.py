@@ -24,20 +24,11 @@ from dataclasses import dataclass, field
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from harness import ADMIN_SECRET_KEY, ADMIN_USERNAME, LM_ACCESS_ID, LM_ACCESS_KEY, ROOT
 
-from ansible_collections.logpoint.siem.plugins.module_utils._converge import CONVERGE_ARGSPEC
 from ansible_collections.logpoint.siem.plugins.module_utils.client import LogpointClient
-from ansible_collections.logpoint.siem.plugins.module_utils.resources.alert_rules import RULE_OPTIONS
-from ansible_collections.logpoint.siem.plugins.module_utils.resources.notifications import NOTIFICATION_OPTIONS
 
 SIMULATOR_SOURCE = str(ROOT / "tests" / "simulator")
 MODULES = "ansible_collections.logpoint.siem.plugins.modules."
 # The argument spec of each module as main() builds it (without the connection options, set below).
-SPECS = {
-    "alert_rule": dict(RULE_OPTIONS, **CONVERGE_ARGSPEC),
-    "notification": dict(NOTIFICATION_OPTIONS, **CONVERGE_ARGSPEC),
-}
-
-
 @dataclass
 class Outcome:
     changed: bool
@@ -66,8 +57,7 @@ def client_of(sim, warnings, **options):
 def run_module(sim, module, args, check=False, **connection):
     """``plugins/modules/<module>.py``'s ``run()`` with ``args`` checked by its argument spec."""
     code = importlib.import_module(MODULES + module)
-    spec = SPECS.get(module) or code.ARGUMENT_SPEC
-    validated = ArgumentSpecValidator(spec).validate(dict(args))
+    validated = ArgumentSpecValidator(code.ARGUMENT_SPEC).validate(dict(args))
     assert not validated.error_messages, validated.error_messages
     warnings = []
     params = dict(validated.validated_parameters, username=ADMIN_USERNAME, secret_key=ADMIN_SECRET_KEY)

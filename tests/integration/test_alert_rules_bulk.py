@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import time
 
-from alert_rule_support import create_by_hand, rule, rule_writes, server_rules
+from alert_rule_support import MARKER, create_by_hand, rule, rule_writes, server_rules
 
 PAGE_SIZE = 100
 
@@ -59,16 +59,16 @@ def test_changes_cost_one_request_each_and_enable_disable_one_batch_each(call_mo
     assert (sim.count("POST /AlertRules/activate_api"), rule_writes(sim)) == (1, 1)
 
 
-def test_purge_deletes_managed_rules_only_and_in_one_request(call_module, sim):
+def test_purge_deletes_the_rules_of_its_pack_only_and_in_one_request(call_module, sim):
     create_by_hand(sim, "Hand made rule")
-    call_module("alert_rules", {"rules": pack(4)})
+    call_module("alert_rules", {"rules": pack(4), "pack": "soc"})
     sim.clear_requests()
-    checked = call_module("alert_rules", {"rules": pack(1), "purge": True}, check=True)
+    checked = call_module("alert_rules", {"rules": pack(1), "purge": True, "pack": "soc"}, check=True)
     assert checked.changed and checked.result["summary"]["deleted"] == 3
     assert all(entry["would_be"] == (entry["outcome"] == "deleted") for entry in checked.result["rules"])
     assert len(sim.state()["alert_rules"]) == 5 and rule_writes(sim) == 0
 
-    purged = call_module("alert_rules", {"rules": pack(1), "purge": True})
+    purged = call_module("alert_rules", {"rules": pack(1), "purge": True, "pack": "soc"})
     assert [(entry["name"], entry["outcome"]) for entry in purged.result["rules"]] == [
         ("Detection rule 000", "unchanged"), ("Detection rule 001", "deleted"), ("Detection rule 002", "deleted"),
         ("Detection rule 003", "deleted")]
@@ -97,3 +97,56 @@ def test_state_absent_in_the_list_deletes(call_module, sim):
                                                    {"name": "Never existed", "state": "absent"}]})
     assert [entry["outcome"] for entry in result.result["rules"]] == ["deleted", "unchanged"]
     assert sorted(server_rules(sim)) == ["Detection rule 000"]
+
+
+def test_two_packs_purge_only_their_own_rules(call_module, sim):
+    """Two rule sets (two repositories, two job templates) each purging: neither deletes the other's rules,
+    nor a rule made with alert_rule, nor one made by hand, nor one written by 0.1.0 that no pack lists."""
+    create_by_hand(sim, "Hand made rule")
+    create_by_hand(sim, "Rule written by 0.1.0", metadata=[dict(MARKER)])
+    call_module("alert_rule", rule("Single rule of no pack"))
+    soc = [rule("SOC rule %d" % number) for number in range(3)]
+    cloud = [rule("Cloud rule %d" % number) for number in range(2)]
+    assert call_module("alert_rules", {"rules": soc, "pack": "soc", "purge": True}).result["summary"]["deleted"] == 0
+    assert call_module("alert_rules", {"rules": cloud, "pack": "cloud", "purge": True}).result["summary"]["deleted"] == 0
+    stored = server_rules(sim)
+    assert stored["SOC rule 0"]["taxonomy"]["metadata"] == [{"field": "managed_by", "value": "logpoint.siem:soc"}]
+    assert stored["Single rule of no pack"]["taxonomy"]["metadata"] == [MARKER]
+
+    shrunk = call_module("alert_rules", {"rules": soc[:1], "pack": "soc", "purge": True})
+    assert [entry["name"] for entry in shrunk.result["rules"] if entry["outcome"] == "deleted"] == [
+        "SOC rule 1", "SOC rule 2"]
+    assert sorted(server_rules(sim)) == ["Cloud rule 0", "Cloud rule 1", "Hand made rule", "Rule written by 0.1.0",
+                                         "SOC rule 0", "Single rule of no pack"]
+
+
+def test_a_rule_written_by_0_1_0_joins_the_pack_that_lists_it(call_module, sim):
+    create_by_hand(sim, "Detection rule 000", metadata=[dict(MARKER)])
+    joined = call_module("alert_rules", {"rules": pack(1), "pack": "soc"}, diff=True)
+    entry = joined.result["rules"][0]
+    assert joined.changed and entry["outcome"] == "updated" and "pack" in entry["changes"]
+    assert joined.diff[0]["before"]["pack"] is None and joined.diff[0]["after"]["pack"] == "soc"
+    marker = server_rules(sim)["Detection rule 000"]["taxonomy"]["metadata"]
+    assert marker == [{"field": "managed_by", "value": "logpoint.siem:soc"}]
+    again = call_module("alert_rules", {"rules": pack(1), "pack": "soc"})
+    assert not again.changed
+
+
+def test_a_hand_made_rule_a_pack_lists_is_not_adopted(call_module, sim):
+    create_by_hand(sim, "Detection rule 000")
+    call_module("alert_rules", {"rules": pack(1), "pack": "soc"})
+    assert server_rules(sim)["Detection rule 000"]["taxonomy"]["metadata"] == []
+    assert call_module("alert_rules", {"rules": [], "pack": "soc", "purge": True, "allow_empty": True}).result[
+        "summary"]["deleted"] == 0
+
+
+def test_purge_without_a_pack_or_with_no_rules_is_refused_before_any_request(call_module, sim):
+    call_module("alert_rules", {"rules": pack(2), "pack": "soc"})
+    sim.clear_requests()
+    no_pack = call_module("alert_rules", {"rules": pack(1), "purge": True})
+    assert no_pack.failed and no_pack.msg.startswith("purge: give pack as well") and not no_pack.changed
+    empty = call_module("alert_rules", {"rules": [], "pack": "soc", "purge": True})
+    assert empty.failed and "set allow_empty: true" in empty.msg
+    assert sim.requests()["total"] == 0 and len(server_rules(sim)) == 2
+    emptied = call_module("alert_rules", {"rules": [], "pack": "soc", "purge": True, "allow_empty": True}, check=True)
+    assert emptied.changed and emptied.result["summary"]["deleted"] == 2 and len(server_rules(sim)) == 2

@@ -72,18 +72,18 @@ def test_alert_rules_bulk_activates_once_deactivates_once_and_purges_under_each_
                  alert_rule_owner_field="user")
     rules = [rule("Detection rule %03d" % n) for n in range(6)]
     rules[5]["enabled"] = False
-    created = run_module(sim, "alert_rules", {"rules": rules})
+    created = run_module(sim, "alert_rules", {"rules": rules, "pack": "strict"})
     assert created.result["summary"]["created"] == 6
     assert [server_rules(sim)["Detection rule %03d" % n]["active"] for n in range(6)] == [True] * 5 + [False]
     assert sim.count("POST /AlertRules/activate_api") == (0 if created_active else 1)
     assert sim.count("POST /AlertRules/deactivate_api") == 1
 
     sim.clear_requests()
-    again = run_module(sim, "alert_rules", {"rules": rules})
+    again = run_module(sim, "alert_rules", {"rules": rules, "pack": "strict"})
     assert not again.changed and again.result["summary"]["unchanged"] == 6 and rule_writes(sim) == 0
     assert sim.count("GET /AlertRules/read_api") == (6 if list_rows == "summary" else 0)
 
-    purged = run_module(sim, "alert_rules", {"rules": rules[:4], "purge": True})
+    purged = run_module(sim, "alert_rules", {"rules": rules[:4], "purge": True, "pack": "strict"})
     assert purged.result["summary"] == {"created": 0, "updated": 0, "unchanged": 4, "deleted": 2}
     assert sorted(server_rules(sim)) == ["Detection rule %03d" % n for n in range(4)]
 

@@ -217,15 +217,34 @@ def _count(value):
     return number if isinstance(number, int) else 0
 
 
+def rule_marker(rule):
+    """The value of the rule's ``managed_by`` metadata field, or None for a rule the collection did not write."""
+    metadata = (rule.get("taxonomy") or {}).get("metadata") or []
+    return next((str(item.get("value")) for item in metadata if item.get("field") == MARKER["field"]), None)
+
+
+def marker_value(pack=None):
+    """The marker of a rule of ``pack``: ``logpoint.siem:<pack>``; ``logpoint.siem`` for a rule of no pack
+    (what alert_rule writes, and what every rule written by 0.1.0 carries)."""
+    return "%s:%s" % (MARKER["value"], pack) if pack else MARKER["value"]
+
+
+def pack_of(rule):
+    """The pack a rule belongs to, or None (no marker, or the marker of no pack)."""
+    marker = rule_marker(rule) or ""
+    prefix = MARKER["value"] + ":"
+    return marker[len(prefix):] if marker.startswith(prefix) else None
+
+
 def is_managed(rule):
     """Whether the rule carries the collection's marker (it was created by the collection)."""
-    metadata = (rule.get("taxonomy") or {}).get("metadata") or []
-    return any(item.get("field") == MARKER["field"] and item.get("value") == MARKER["value"] for item in metadata)
+    marker = rule_marker(rule)
+    return marker is not None and (marker == MARKER["value"] or pack_of(rule) is not None)
 
 
 # ---- facts -> model ---------------------------------------------------------------------------
 
-def build_model(facts, base=None, marked=True):
+def build_model(facts, base=None, marker=MARKER["value"]):
     """The create/update body for complete ``facts`` on top of the server's ``base`` rule.
 
     Fields the options do not cover (``simple_view``, fields of newer servers) keep the base's values;
@@ -241,8 +260,8 @@ def build_model(facts, base=None, marked=True):
     _set_search_times(model["search_params"], facts)
     if "metadata" in facts:
         model["taxonomy"]["metadata"] = [{"field": k, "value": v} for k, v in sorted(facts["metadata"].items())]
-        if marked:
-            model["taxonomy"]["metadata"].append(dict(MARKER))
+        if marker:
+            model["taxonomy"]["metadata"].append({"field": MARKER["field"], "value": marker})
     if "display_template" in facts:
         model["incident_display_data"].update(apply_jinja_template=bool(facts["display_template"]),
                                               jinja_template=facts["display_template"])

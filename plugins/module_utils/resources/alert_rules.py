@@ -14,7 +14,11 @@ A rule takes three forms (see ``api/alert_rules.py`` for facts and the model):
 ``plan_rule`` compares one rule and returns a ``RulePlan``; ``converge_rule`` (alert_rule) and
 ``converge_rules`` (alert_rules) turn the rule plans into one engine ``Plan``: creates and updates in
 phase 0, concurrently; deletions, activations and deactivations in phase 1, one batched request each.
-``alert_rules`` with ``purge`` deletes only rules that carry the collection's marker.
+Packs: every rule the collection writes carries the metadata field ``managed_by``: ``logpoint.siem:<pack>``
+for a rule of a pack (``alert_rules`` with ``pack``, ``alert_rule`` with ``pack``), ``logpoint.siem`` for a
+rule of no pack (``alert_rule`` without ``pack``, and every rule written by 0.1.0). ``purge`` deletes only
+the unlisted rules of its own pack; a managed rule joins a pack when the pack lists it; a rule made by hand
+is never adopted.
 
 A server may create rules inactive (logpoint-api.md §19.1): every rule created without
 ``enabled: false`` joins the phase-1 activation batch, whose call first reads back whether the new
@@ -25,6 +29,8 @@ summary listing rows are completed for those (all of them with ``purge``).
 """
 
 from __future__ import annotations
+
+import re
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
@@ -44,6 +50,7 @@ from ansible_collections.logpoint.siem.plugins.module_utils.state import differi
 from ansible_collections.logpoint.siem.plugins.module_utils.timeparse import format_duration, parse_duration
 
 MARKER = api.MARKER
+PACK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 SYMBOLS = dict((name, symbol) for symbol, name in api.OPERATORS.items())
 MIN_RANGE, MAX_RANGE = 60, 30 * 86400
 MAX_DELAY = 1440
@@ -413,8 +420,25 @@ class RulePlan:
             self.id = self._write.result
 
 
-def plan_rule(options, current, client):
-    """Compare one rule's options with the server's rule (None: absent) and plan the writes."""
+def check_pack(pack, option="pack"):
+    """A pack name as the marker holds it, or a ConfigError stating the rule."""
+    if pack is not None and not PACK_NAME.match(pack):
+        raise ConfigError("%s: %r is not a pack name; use 1 to 64 letters, digits, '.', '_' and '-', starting with a "
+                          "letter or digit" % (option, pack))
+    return pack
+
+
+def _desired_marker(current, pack):
+    """The marker the rule must carry: a managed rule joins ``pack`` when a pack lists it; otherwise the
+    marker stays what it is (a rule made by hand is never adopted, so converging an export writes nothing)."""
+    if pack and api.is_managed(current):
+        return api.marker_value(pack)
+    return api.rule_marker(current)
+
+
+def plan_rule(options, current, client, pack=None):
+    """Compare one rule's options with the server's rule (None: absent) and plan the writes; ``pack`` is the
+    pack the rule belongs to (None: no pack)."""
     label = rule_label(options)
     current_facts = api.rule_facts(current) if current else None
     owner = _owner_name(api.owner_of(current), client) if current and options.get("owner") else None
@@ -426,25 +450,28 @@ def plan_rule(options, current, client):
         return RulePlan(label, current, "deleted", changes=["state"], before=options_of(current_facts, client))
     desired = desired_facts(options, client)
     if current is None:
-        return _plan_create(label, desired, client)
+        return _plan_create(label, desired, client, pack)
     changes = differing_keys(desired, current_facts)
+    marker = _desired_marker(current, pack)
+    before, after = options_of(dict((key, current_facts.get(key)) for key in desired), client), options_of(desired, client)
+    if marker != api.rule_marker(current):
+        changes = sorted(set(changes) | {"pack"})
+        before["pack"], after["pack"] = api.pack_of(current), pack
     model = None
     if set(changes) - {"enabled"}:
         complete = complete_facts(desired, current_facts, client, label)
-        model = dict(api.build_model(complete, current, marked=api.is_managed(current)), id=id_of(current))
-    managed = dict((key, current_facts.get(key)) for key in desired)
+        model = dict(api.build_model(complete, current, marker=marker), id=id_of(current))
     return RulePlan(label, current, "updated" if changes else "unchanged", changes=changes, model=model,
-                    enable=desired["enabled"] if "enabled" in changes else None,
-                    before=options_of(managed, client), after=options_of(desired, client),
+                    enable=desired["enabled"] if "enabled" in changes else None, before=before, after=after,
                     facts=dict(current_facts, **desired))
 
 
-def _plan_create(label, desired, client):
+def _plan_create(label, desired, client, pack=None):
     facts = complete_facts(desired, None, client, label)
     facts.setdefault("enabled", True)
     # enable=True: activated after the create unless the server made it active (see _activate)
-    return RulePlan(label, None, "created", changes=desired, model=api.build_model(facts), enable=facts["enabled"],
-                    after=options_of(desired, client), facts=facts)
+    return RulePlan(label, None, "created", changes=desired, model=api.build_model(facts, marker=api.marker_value(pack)),
+                    enable=facts["enabled"], after=options_of(desired, client), facts=facts)
 
 
 def _refuse_missing_id(options, current):
@@ -490,32 +517,36 @@ def _activate(client, ids, created, listed, max_concurrency):
 
 # ---- converging -------------------------------------------------------------------------------
 
-def converge_rule(client, options, check_mode, max_concurrency=DEFAULT_CONCURRENCY):
-    """alert_rule: one rule found by id or name -> ``(changed, result, diff)``."""
+def converge_rule(client, options, check_mode, max_concurrency=DEFAULT_CONCURRENCY, pack=None):
+    """alert_rule: one rule found by id or name -> ``(changed, result, diff)``; ``pack``: the pack it belongs to."""
+    check_pack(pack)
     current = api.find_rule(client, name=options.get("name"), rule_id=options.get("id"))
     _refuse_missing_id(options, current)
-    rule_plan = plan_rule(options, current, client)
+    rule_plan = plan_rule(options, current, client, pack)
     _run([rule_plan], client, check_mode, max_concurrency, rule_plan.label)
     result = {"alert_rule": rule_plan.rule(client), "outcome": rule_plan.outcome, "changes": rule_plan.changes}
     return rule_plan.changed, result, managed_diff(rule_plan.before, rule_plan.after)
 
 
-def converge_rules(client, rules, purge, check_mode, max_concurrency=DEFAULT_CONCURRENCY):
+def converge_rules(client, rules, purge, check_mode, max_concurrency=DEFAULT_CONCURRENCY, pack=None,
+                   allow_empty=False):
     """alert_rules: every rule in one pass -> ``(changed, result, diffs)``.
 
     One listing, then one request per create or update (concurrently, at most ``max_concurrency`` at a
     time), one for all deletions, one for all activations and one for all deactivations. Every rule is
-    validated before anything is written.
+    validated before anything is written. The rules belong to ``pack``; ``purge`` deletes the rules of
+    that pack that are not listed, and needs a pack and (unless ``allow_empty``) at least one rule.
     """
+    _check_purge(rules, purge, check_pack(pack), allow_empty)
     _refuse_duplicates(rules)
     listed = api.list_rules(client)
     currents, full = _current_rules(client, rules, listed, purge, max_concurrency)
     rule_plans = []
     for options, current in zip(rules, currents):
         _refuse_missing_id(options, current)
-        rule_plans.append(plan_rule(options, current, client))
+        rule_plans.append(plan_rule(options, current, client, pack))
     if purge:
-        rule_plans.extend(_plan_purge(rule_plans, full, client))
+        rule_plans.extend(_plan_purge(rule_plans, full, client, pack))
     creates = sum(1 for rule_plan in rule_plans if rule_plan.outcome == "created")
     _run(rule_plans, client, check_mode, max_concurrency, BULK_LABEL, listed=len(listed) + creates)
     entries = [rule_plan.outcome_entry(check_mode) for rule_plan in rule_plans]
@@ -547,10 +578,19 @@ def _by_id(rules):
     return list(dict((id_of(rule), rule) for rule in rules).values())
 
 
-def _plan_purge(rule_plans, existing, client):
-    """Deletions of the rules that carry the marker and are not listed, by name (whatever order the server lists)."""
+def _check_purge(rules, purge, pack, allow_empty):
+    if purge and not pack:
+        raise ConfigError("purge: give pack as well: purge deletes only the rules of one pack (the rules an earlier "
+                          "run of this pack wrote), never rules made by hand, by alert_rule or by another pack")
+    if purge and not rules and not allow_empty:
+        raise ConfigError("rules: the list is empty, and with purge: true that would delete every rule of pack %r; "
+                          "set allow_empty: true if that is what you want" % pack)
+
+
+def _plan_purge(rule_plans, existing, client, pack):
+    """Deletions of the rules of ``pack`` that are not listed, by name (whatever order the server lists)."""
     listed = set(rule_plan.id for rule_plan in rule_plans if rule_plan.id)
-    purged = sorted((rule for rule in existing if id_of(rule) not in listed and api.is_managed(rule)),
+    purged = sorted((rule for rule in existing if id_of(rule) not in listed and api.pack_of(rule) == pack),
                     key=lambda rule: (rule.get("name") or "", id_of(rule) or ""))
     return [plan_rule({"name": rule.get("name"), "state": "absent"}, rule, client) for rule in purged]
 

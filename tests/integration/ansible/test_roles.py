@@ -133,6 +133,7 @@ def test_detection_rules(run_playbook, sim, tmp_path):
     role_vars = {
         "detection_rules_dir": str(rules_dir),
         "detection_rules_purge": True,
+        "detection_rules_pack": "role-pack",
         "detection_rules_rules": [{"name": "Role inline rule", "query": "label=Firewall action=deny",
                                    "repos": ["firewall"], "time_range": "30m",
                                    "condition": {"operator": ">", "value": 100}, "risk": "medium"}],
@@ -162,6 +163,14 @@ def test_detection_rules(run_playbook, sim, tmp_path):
     assert purged.ok, purged
     remaining = sorted(rule["name"] for rule in sim.state()["alert_rules"].values())
     assert remaining == ["Role brute force", "Role inline rule"]
+
+
+def test_detection_rules_missing_directory_fails_before_any_write(run_playbook, sim, tmp_path):
+    """A typo in detection_rules_dir with purge on must not delete the pack: the role stops first."""
+    result = run_playbook(play("detection_rules", detection_rules_dir=str(tmp_path / "rulez"), detection_rules_pack="p",
+                               detection_rules_purge=True))
+    assert not result.ok and "is not a directory on the controller; nothing was changed" in result.output
+    assert writes(sim) == 0
 
 
 def test_detection_rules_file_that_is_not_one_rule(run_playbook, sim, tmp_path):

@@ -223,13 +223,44 @@ def test_bulk_refuses_a_rule_listed_twice_before_reading_anything():
     assert client.calls == []
 
 
-def test_bulk_purge_deletes_only_marked_rules_not_listed():
+def test_bulk_purge_deletes_only_unlisted_rules_of_its_pack():
     hand_made = dict(copy.deepcopy(SERVER_RULE), id="65b000000000000000000002", name="Hand made rule")
     hand_made["taxonomy"]["metadata"] = []
     marked = dict(copy.deepcopy(SERVER_RULE), id="65b000000000000000000003", name="Old managed rule")
-    client = FakeClient(rules=[SERVER_RULE, hand_made, marked])
-    changed, result, diffs = ar.converge_rules(client, [options(risk="high")], purge=True, check_mode=True)
-    assert changed and result["summary"] == {"created": 0, "updated": 0, "unchanged": 1, "deleted": 1}
-    assert [(e["name"], e["outcome"], e["would_be"]) for e in result["rules"]] == [
-        ("Brute force detection", "unchanged", False), ("Old managed rule", "deleted", True)]
-    assert [diff["before_header"] for diff in diffs] == ["alert rule 'Old managed rule'"]
+    marked["taxonomy"]["metadata"] = [{"field": "managed_by", "value": "logpoint.siem:soc"}]
+    other_pack = dict(copy.deepcopy(SERVER_RULE), id="65b000000000000000000004", name="Rule of another pack")
+    other_pack["taxonomy"]["metadata"] = [{"field": "managed_by", "value": "logpoint.siem:cloud"}]
+    no_pack = dict(copy.deepcopy(SERVER_RULE), id="65b000000000000000000005", name="Rule of no pack")
+    client = FakeClient(rules=[SERVER_RULE, hand_made, marked, other_pack, no_pack])
+    changed, result, diffs = ar.converge_rules(client, [options(risk="high")], purge=True, check_mode=True, pack="soc")
+    # the listed rule carries the 0.1.0 marker (no pack): listing it makes it join the pack
+    assert changed and result["summary"] == {"created": 0, "updated": 1, "unchanged": 0, "deleted": 1}
+    assert [(e["name"], e["outcome"], e["changes"]) for e in result["rules"]] == [
+        ("Brute force detection", "updated", ["pack"]), ("Old managed rule", "deleted", ["state"])]
+    assert [diff["before_header"] for diff in diffs] == ["alert rule 'Brute force detection'",
+                                                         "alert rule 'Old managed rule'"]
+    assert diffs[0]["before"]["pack"] is None and diffs[0]["after"]["pack"] == "soc"
+
+
+def test_purge_needs_a_pack_and_a_rule_set():
+    client = FakeClient(rules=[SERVER_RULE])
+    with pytest.raises(ConfigError, match=r"^purge: give pack as well"):
+        ar.converge_rules(client, [options()], purge=True, check_mode=False)
+    with pytest.raises(ConfigError, match=r"^rules: the list is empty, and with purge: true that would delete every "
+                                          r"rule of pack 'soc'; set allow_empty: true"):
+        ar.converge_rules(client, [], purge=True, check_mode=False, pack="soc")
+    with pytest.raises(ConfigError, match=r"^pack: 'a b' is not a pack name"):
+        ar.converge_rules(client, [options()], purge=False, check_mode=False, pack="a b")
+    assert client.calls == []
+    changed, result, _diffs = ar.converge_rules(client, [], purge=True, check_mode=True, pack="soc", allow_empty=True)
+    assert not changed and result["summary"]["deleted"] == 0, "the rule of no pack is not the pack's to delete"
+
+
+def test_markers_name_the_pack():
+    assert api.marker_value("soc") == "logpoint.siem:soc" and api.marker_value(None) == "logpoint.siem"
+    rule = {"taxonomy": {"metadata": [{"field": "managed_by", "value": "logpoint.siem:soc"}]}}
+    assert api.pack_of(rule) == "soc" and api.is_managed(rule)
+    legacy = {"taxonomy": {"metadata": [{"field": "managed_by", "value": "logpoint.siem"}]}}
+    assert api.pack_of(legacy) is None and api.is_managed(legacy)
+    foreign = {"taxonomy": {"metadata": [{"field": "managed_by", "value": "terraform"}]}}
+    assert not api.is_managed(foreign) and api.pack_of({}) is None
