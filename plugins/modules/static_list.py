@@ -87,6 +87,24 @@ options:
     type: str
     choices: [always, never]
     default: always
+  kind:
+    description:
+      - Check every value against the syntax of one kind of threat-intel indicator (the same checks as the
+        P(logpoint.siem.valid_indicators#filter) filter) while the values are read; invalid values are
+        dropped and reported in RV(invalid_count) and RV(invalid), and lines starting with C(#) are skipped.
+      - V(ipv4), V(ipv6) and V(ip) are single addresses, V(cidr) a network without host bits, V(domain) a
+        host name of two or more labels, V(url) an absolute http, https or ftp URL, V(md5), V(sha1) and
+        V(sha256) hexadecimal hashes.
+      - The check runs in the module, streaming, so a feed of any size costs no more memory than the import.
+    type: str
+    choices: [cidr, domain, ip, ipv4, ipv6, md5, sha1, sha256, url]
+    version_added: 0.2.0
+  fail_on_invalid:
+    description:
+      - With O(kind), fail before anything is sent when any value is invalid (the default drops and reports them).
+    type: bool
+    default: false
+    version_added: 0.2.0
 notes:
   - Needs O(username) with O(secret_key) (tokens with C(search:read) and C(search:write) are minted per task),
     or a O(token) carrying both scopes.
@@ -116,6 +134,13 @@ EXAMPLES = r"""
     name: BAD_DOMAINS
     src: bad_domains.txt
 
+- name: A threat-intel feed checked as IPv4 addresses on the way in (bad lines dropped and reported)
+  logpoint.siem.static_list:
+    name: malicious_ips
+    src: feeds/bad_ips.txt
+    kind: ipv4
+  register: feed
+
 - name: On an older Logpoint that does not report list contents, create the list once and never re-import
   logpoint.siem.static_list:
     name: tor_exit_nodes
@@ -124,6 +149,17 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+invalid_count:
+  description: With O(kind), how many values were invalid and dropped.
+  returned: when O(kind) is set
+  type: int
+  sample: 1
+invalid:
+  description: With O(kind), the first 20 invalid values with their line (or item) number and the reason.
+  returned: when O(kind) is set
+  type: list
+  elements: dict
+  sample: [{line: 3, value: 300.1.2.3, reason: not an IPv4 address}]
 name:
   description: The list's name as Logpoint keeps it (upper case).
   returned: always
@@ -164,7 +200,7 @@ removed:
 from ansible_collections.logpoint.siem.plugins.module_utils._converge import check_concurrency, execute
 from ansible_collections.logpoint.siem.plugins.module_utils.module import run_module
 from ansible_collections.logpoint.siem.plugins.module_utils.resources.lists import (
-    STATIC_LIST_ARGSPEC, check_list_name, imported_id, normalised_file, plan_list, read_static_list, source_of)
+    STATIC_LIST_ARGSPEC, check_list_name, imported_id, normalised_file, plan_list, read_static_list, screened_source)
 
 ARGUMENT_SPEC = STATIC_LIST_ARGSPEC
 
@@ -172,13 +208,18 @@ ARGUMENT_SPEC = STATIC_LIST_ARGSPEC
 def run(params, client, check_mode, warn):
     max_concurrency = check_concurrency(params["max_concurrency"])
     name = check_list_name(params["name"])
-    lines, option, extension = source_of(params)
-    with normalised_file(lines, option, extension) as desired:
+    lines, option, extension, screen = screened_source(params)
+    with normalised_file(lines, option, extension, screen) as desired:
+        refusal = screen.refusal(option, params["fail_on_invalid"]) if screen else None
+        if refusal:
+            raise refusal
         current = read_static_list(client, name, desired)
         plan = plan_list(client, name, desired, current, extension=extension, overwrite=params["overwrite"],
                          warn=warn)
         execute(plan, check_mode=check_mode, max_concurrency=max_concurrency)
     result = dict(plan.report, id=imported_id(plan))
+    if screen is not None:
+        result.update(invalid_count=screen.count, invalid=screen.sample)
     return plan.changed, result, plan.diffs[0]
 
 

@@ -28,7 +28,8 @@ from ansible_collections.logpoint.siem.plugins.module_utils.client import Logpoi
 
 SIMULATOR_SOURCE = str(ROOT / "tests" / "simulator")
 MODULES = "ansible_collections.logpoint.siem.plugins.modules."
-# The argument spec of each module as main() builds it (without the connection options, set below).
+
+
 @dataclass
 class Outcome:
     changed: bool

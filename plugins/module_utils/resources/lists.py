@@ -35,6 +35,7 @@ from ansible_collections.logpoint.siem.plugins.module_utils._converge import CON
 from ansible_collections.logpoint.siem.plugins.module_utils.api.lists import import_list, list_lists
 from ansible_collections.logpoint.siem.plugins.module_utils._response import id_of
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError
+from ansible_collections.logpoint.siem.plugins.module_utils.indicators import KINDS, check
 
 EXTENSIONS = (".csv", ".txt")
 LIST_TYPES = ("static_list", "dynamic_list")
@@ -50,6 +51,8 @@ STATIC_LIST_ARGSPEC = dict(CONVERGE_ARGSPEC, **{
     "src": {"type": "path"},
     "state": {"type": "str", "choices": ["present"], "default": "present"},
     "overwrite": {"type": "str", "choices": ["always", "never"], "default": "always"},
+    "kind": {"type": "str", "choices": list(KINDS)},
+    "fail_on_invalid": {"type": "bool", "default": False},
 })
 LIST_INFO_ARGSPEC = {
     "name": {"type": "str"},
@@ -98,6 +101,56 @@ def check_inline_values(values):
         if value is not None and re.search(r"[\r\n]", str(value)):
             raise ConfigError("values: item %d (%r) contains a line break; give one value per item" % (index, value))
         yield "" if value is None else str(value)
+
+
+class Screened:
+    """The lines of ``lines`` that are indicators of ``kind``, one at a time; blank lines and ``#`` comments
+    are skipped, invalid values counted (``count``) and the first ``sample_size`` kept with their line
+    number and reason (``sample``). Nothing else is held, so a feed of any size streams through."""
+
+    def __init__(self, lines, kind, sample_size=DIFF_SAMPLE):
+        self.lines = lines
+        self.kind = kind
+        self.sample_size = sample_size
+        self.count = 0
+        self.sample = []
+
+    def __iter__(self):
+        for number, line in enumerate(self.lines, start=1):
+            value = line.strip()
+            if not value or value.startswith("#"):
+                continue
+            reason = check(self.kind, value)
+            if reason is None:
+                yield value
+                continue
+            self.count += 1
+            if len(self.sample) < self.sample_size:
+                self.sample.append({"line": number, "value": value, "reason": reason})
+
+    def refusal(self, option, fail_on_invalid):
+        """The ConfigError for a feed that cannot be imported, or None."""
+        if not self.count or not fail_on_invalid:
+            return None
+        return ConfigError("%s: %d invalid %s value(s) and fail_on_invalid is true, so nothing was imported; the first: "
+                           "%s" % (option, self.count, self.kind, _invalid_text(self.sample[0])))
+
+    def empty(self, option):
+        first = (": the first, " + _invalid_text(self.sample[0])) if self.sample else ""
+        return ConfigError("%s: no valid %s value to import (%d invalid)%s" % (option, self.kind, self.count, first))
+
+
+def _invalid_text(entry):
+    return "line %d %r: %s" % (entry["line"], entry["value"], entry["reason"])
+
+
+def screened_source(params):
+    """``(lines, option, extension, screen)``: the source's lines, through a ``Screened`` when ``kind`` is set."""
+    lines, option, extension = source_of(params)
+    if not params.get("kind"):
+        return lines, option, extension, None
+    screen = Screened(lines, params["kind"])
+    return screen, option, extension, screen
 
 
 def source_of(params):
@@ -210,10 +263,11 @@ def _trimmed_chunks(lines):
 
 
 @contextlib.contextmanager
-def normalised_file(lines, option, suffix):
+def normalised_file(lines, option, suffix, screen=None):
     """A temporary file holding the values of ``lines``, one per line, as ``DesiredValues``.
 
     Values are trimmed; blank lines and repeats are dropped; the first occurrence keeps its place.
+    ``screen`` (a ``Screened``, the lines' source) explains a file left empty by invalid values.
     The file is removed afterwards.
     """
     descriptor, path = tempfile.mkstemp(prefix="logpoint-list-", suffix=suffix)
@@ -225,6 +279,8 @@ def normalised_file(lines, option, suffix):
                 for digest in map(digest_of, chunk):
                     digests.add(digest)
         if not digests.count:
+            if screen is not None:
+                raise screen.empty(option)
             raise ConfigError("%s: no values to import (empty, or only blank lines)" % option)
         index, repeated = digests.sort()
         if repeated:
