@@ -157,7 +157,7 @@ def source_of(params):
     """``(lines, option, extension)`` of the ``src`` or ``values`` option."""
     if params["src"] is not None:
         return read_source_lines(params["src"]), "src", check_source_file(params["src"])
-    return check_inline_values(params["values"]), "values", ".csv"
+    return check_inline_values(params["values"]), "values", ".txt"  # one value a line: no CSV parsing question
 
 
 # ---- digests ----------------------------------------------------------------------------------

@@ -150,3 +150,10 @@ def test_multipart_body_starts_over_on_every_iteration(tmp_path):
     body = MultipartFileBody({"a": "1"}, "f", write(tmp_path, "x.txt", b"v\n"), "X.txt")
     assert b"".join(body) == b"".join(body)
     assert MultipartFileBody({"a": "1"}, "f", write(tmp_path, "y.txt", b"v\n"), "Y.txt").boundary != body.boundary
+
+
+def test_inline_values_are_uploaded_as_a_txt_file():
+    """One value a line in a .txt file: how Logpoint parses commas and quotes in a CSV is undocumented."""
+    from ansible_collections.logpoint.siem.plugins.module_utils.resources.lists import source_of
+    lines, option, extension = source_of({"src": None, "values": ["a,b", '"c"']})
+    assert (list(lines), option, extension) == (["a,b", '"c"'], "values", ".txt")
