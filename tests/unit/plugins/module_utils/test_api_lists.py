@@ -12,7 +12,7 @@ from werkzeug.formparser import parse_form_data
 from ansible_collections.logpoint.siem.plugins.module_utils.api.lists import parse_list_row
 from ansible_collections.logpoint.siem.plugins.module_utils.resources.lists import (
     ServerValues, check_inline_values, check_list_name, check_source_file, compare, filter_lists, find_list,
-    normalised_file, read_source_lines)
+    normalised_file, read_source_lines, source_of)
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError
 from ansible_collections.logpoint.siem.plugins.module_utils.multipart import MultipartFileBody
 
@@ -154,6 +154,5 @@ def test_multipart_body_starts_over_on_every_iteration(tmp_path):
 
 def test_inline_values_are_uploaded_as_a_txt_file():
     """One value a line in a .txt file: how Logpoint parses commas and quotes in a CSV is undocumented."""
-    from ansible_collections.logpoint.siem.plugins.module_utils.resources.lists import source_of
     lines, option, extension = source_of({"src": None, "values": ["a,b", '"c"']})
     assert (list(lines), option, extension) == (["a,b", '"c"'], "values", ".txt")
