@@ -32,8 +32,12 @@ class ActionModule(ActionBase):
                 try:
                     source = self._find_needle("files", os.path.expanduser(module_args["src"]))
                     check_source_file(source)
-                except AnsibleError as exc:
-                    raise AnsibleActionFail("src: %s" % exc.message)
+                except AnsibleError:
+                    # Ansible's own message advises a remote_src option, which static_list does not have.
+                    raise AnsibleActionFail(
+                        "src: %s was not found on the controller; static_list reads src on the controller (the task's "
+                        "files/ directories and the playbook's, like ansible.builtin.copy) - give a path that exists "
+                        "there" % module_args["src"])
                 except ConfigError as exc:
                     raise AnsibleActionFail(str(exc))
                 shell = self._connection._shell

@@ -73,7 +73,8 @@ def test_src_file_next_to_the_playbook_with_module_defaults(run_playbook, sim, t
     lists = {entry["name"]: entry for entry in sim.state()["lists"].values()}
     assert lists["BAD_DOMAINS"]["lists"] == ["evil.example", "bad.example"]
     assert run.status("Import a file that is not there") == "failed"
-    assert "Could not find or access 'missing_domains.txt'" in run.task("Import a file that is not there")["msg"]
+    missing = run.task("Import a file that is not there")["msg"]
+    assert "src: missing_domains.txt was not found on the controller" in missing and "remote_src" not in missing
     assert "MISSING_DOMAINS" not in lists
     again = run_playbook(playbook, env=env)
     assert again.ok and not again.task("Import")["changed"]

@@ -28,7 +28,12 @@ def test_installing_the_simulator_leaves_the_installed_collection_intact(tmp_pat
     installed = tmp_path / "collections"
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(installed))
     run([BIN / "ansible-galaxy", "collection", "install", "--offline", "-p", installed, tarball], env=env)
-    simulator = installed / "ansible_collections" / "logpoint" / "siem" / "tests" / "simulator"
+    collection = installed / "ansible_collections" / "logpoint" / "siem"
+    simulator = collection / "tests" / "simulator"
+    # the tarball leaves out what users do not need and keeps the simulator
+    assert [name for name in ("Makefile", "noxfile.py", "tools", ".ci", "requirements-dev.txt", ".venv", ".nox")
+            if (collection / name).exists()] == []
+    assert (simulator / "logpoint_simulator" / "server.py").is_file()
 
     wheels = tmp_path / "wheels"
     run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--disable-pip-version-check",
