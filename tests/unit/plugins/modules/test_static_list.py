@@ -59,7 +59,7 @@ def test_different_values_upload_the_normalised_file_once():
     changed, result, diff, _warnings = run(client, values=["192.0.2.3", "192.0.2.1"])
     assert changed and (result["added"], result["removed"]) == (1, 1)
     assert len(client.uploads) == 1
-    assert b'filename="BAD_IPS.csv"' in client.uploads[0] and b"\r\n\r\n192.0.2.3\n192.0.2.1\n\r\n" in client.uploads[0]
+    assert b'filename="BAD_IPS.txt"' in client.uploads[0] and b"\r\n\r\n192.0.2.3\n192.0.2.1\n\r\n" in client.uploads[0]
     assert diff == {"before": {"name": "BAD_IPS", "count": 2, "removed": 1, "values_removed": ["192.0.2.2"]},
                     "after": {"name": "BAD_IPS", "count": 2, "added": 1, "values_added": ["192.0.2.3"]}}
 
