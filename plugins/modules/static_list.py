@@ -210,9 +210,8 @@ def run(params, client, check_mode, warn):
     name = check_list_name(params["name"])
     lines, option, extension, screen = screened_source(params)
     with normalised_file(lines, option, extension, screen) as desired:
-        refusal = screen.refusal(option, params["fail_on_invalid"]) if screen else None
-        if refusal:
-            raise refusal
+        if screen is not None:
+            screen.refuse_invalid(option, params["fail_on_invalid"])
         current = read_static_list(client, name, desired)
         plan = plan_list(client, name, desired, current, extension=extension, overwrite=params["overwrite"],
                          warn=warn)

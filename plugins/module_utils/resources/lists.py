@@ -128,11 +128,11 @@ class Screened:
             if len(self.sample) < self.sample_size:
                 self.sample.append({"line": number, "value": value, "reason": reason})
 
-    def refusal(self, option, fail_on_invalid):
-        """The ConfigError for a feed that cannot be imported, or None."""
+    def refuse_invalid(self, option, fail_on_invalid):
+        """With ``fail_on_invalid``, a ConfigError when any value was invalid (before anything is sent)."""
         if not self.count or not fail_on_invalid:
-            return None
-        return ConfigError("%s: %d invalid %s value(s) and fail_on_invalid is true, so nothing was imported; the first: "
+            return
+        raise ConfigError("%s: %d invalid %s value(s) and fail_on_invalid is true, so nothing was imported; the first: "
                            "%s" % (option, self.count, self.kind, _invalid_text(self.sample[0])))
 
     def empty(self, option):
