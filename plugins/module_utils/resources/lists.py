@@ -133,7 +133,7 @@ class Screened:
         if not self.count or not fail_on_invalid:
             return
         raise ConfigError("%s: %d invalid %s value(s) and fail_on_invalid is true, so nothing was imported; the first: "
-                           "%s" % (option, self.count, self.kind, _invalid_text(self.sample[0])))
+                          "%s" % (option, self.count, self.kind, _invalid_text(self.sample[0])))
 
     def empty(self, option):
         first = (": the first, " + _invalid_text(self.sample[0])) if self.sample else ""
