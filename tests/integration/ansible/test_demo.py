@@ -5,6 +5,7 @@ and its parts (playbooks/demo_parts/) one by one; the incident triage part is in
 from __future__ import annotations
 
 import socket
+import subprocess
 
 import harness
 
@@ -59,3 +60,14 @@ def test_the_demo_refuses_to_write_elsewhere_unless_allowed(ansible_runner, sim)
 
     checked = demo(ansible_runner, "--check", env={"LOGPOINT_URL": url})
     assert checked.status("Refuse to write to a server that is not the bundled simulator") == "ok"
+
+
+def test_make_demo_as_the_readme_runs_it():
+    """The README's first command: the simulator up, the whole demo against it, the simulator down."""
+    completed = subprocess.run(["make", "--no-print-directory", "demo"], cwd=harness.ROOT, capture_output=True,
+                               text=True, timeout=600, check=False, stdin=subprocess.DEVNULL)
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 0, output[-3000:]
+    assert "PLAY RECAP" in output and "failed=0" in output
+    assert " failed=" in output and all(" failed=0 " in line or "failed=" not in line
+                                         for line in output.splitlines() if line.startswith("localhost"))
