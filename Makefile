@@ -6,6 +6,7 @@
 #   make test         every nox session (noxfile.py), one summary line "tests: N passed, N failed" at the end
 #   make bench        the benchmark against plain ansible.builtin.uri playbooks (not part of make test; BENCH_ARGS="--quick --only rules")
 #   make sanity | unit | inprocess | ansible | integration | lint | docs | smoke | compat   one stage each
+#   make inprocess-strict | ansible-strict | integration-strict   the integration tiers under the simulator's --profile strict
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -26,7 +27,9 @@ DEMO_PORT_FLAG := $(if $(filter file,$(origin SIM_PORT)),,--port $(SIM_PORT))
 
 NOX := $(VPY) -m nox --noxfile noxfile.py --no-color
 
-.PHONY: help venv simulator demo test bench sanity unit inprocess ansible integration lint docs smoke compat clean
+STAGES := sanity unit inprocess ansible integration inprocess-strict ansible-strict integration-strict lint docs smoke compat
+
+.PHONY: help venv simulator demo test bench $(STAGES) clean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -65,7 +68,7 @@ test: venv
 bench: venv
 	$(VPY) tests/bench/run_bench.py $(BENCH_ARGS)
 
-sanity unit inprocess ansible integration lint docs smoke compat: venv
+$(STAGES): venv
 	@$(call NOX_WITH_SUMMARY,-s $@ summary)
 
 clean:

@@ -7,6 +7,9 @@ Stages, one session each (``make <stage>`` runs one):
   unit       pytest tests/unit
   inprocess  pytest tests/integration without ansible/: modules and lookups in the test process
   ansible    pytest tests/integration/ansible: pytest-ansible and real ansible-playbook runs
+  inprocess-strict, ansible-strict
+             the same two tiers against a simulator under ``--profile strict`` (the adverse answer to
+             each open API question, logpoint-api.md §19; LOGPOINT_SIM_PROFILE=strict)
   lint       ansible-lint, production profile, offline, on playbooks/ and roles/
   docs       antsibull-docs lint-collection-docs --plugin-docs
   smoke      ansible-galaxy collection build, galaxy-importer, install, tests/smoke/smoke.yml on the
@@ -14,7 +17,7 @@ Stages, one session each (``make <stage>`` runs one):
   compat     Python 3.12 + ansible-core 2.21 (if a pyenv Python 3.12 exists, in .nox/compat):
              unit tests + smoke
 
-``integration`` runs inprocess and ansible. Without ``-s``, nox runs every stage with sanity in the
+``integration`` runs inprocess and ansible, ``integration-strict`` their strict twins. Without ``-s``, nox runs every stage with sanity in the
 background (``sanity-start`` ... ``summary``) and ``summary`` prints ``tests: N passed, N failed``
 (pytest cases, one per other stage) and writes it to tests/output/summary.txt. A pytest stage that
 collects no test fails. Each stage's output is in tests/output/<stage>.log; its tail is shown when it
@@ -55,18 +58,21 @@ TAIL_LINES = 60
 # Unit tests and the in-process tier mostly wait (retry back-off, Director polling): more workers
 # than cores pay off. The Ansible tier is CPU-bound: one worker per core. LOGPOINT_<STAGE>_WORKERS
 # overrides (0 or 1: serial).
-WORKERS = {'unit': '4', 'inprocess': '4', 'ansible': '2', 'compat': '4'}
+WORKERS = {'unit': '4', 'inprocess': '4', 'ansible': '2', 'inprocess-strict': '4', 'ansible-strict': '2', 'compat': '4'}
 
 # Checkout content that never goes into the collection tree when the checkout is not a git work tree
 COPY_EXCLUDE_TOP = {'.git', '.venv', '.nox', '.collections', 'collections', '.simulator', '.ansible', '.pytest_cache'}
 COPY_EXCLUDE_ANY = {'__pycache__', '.pytest_cache'}
 
-ALL_STAGES = ('sanity', 'unit', 'inprocess', 'ansible', 'lint', 'docs', 'smoke', 'compat')
+ALL_STAGES = ('sanity', 'unit', 'inprocess', 'ansible', 'inprocess-strict', 'ansible-strict', 'lint', 'docs', 'smoke',
+              'compat')
+# The integration tiers run under each simulator profile (tests/integration/conftest.py reads it)
+SIM_PROFILE_VARIABLE = 'LOGPOINT_SIM_PROFILE'
 
 nox.options.default_venv_backend = 'none'
 nox.options.reuse_venv = 'yes'
-nox.options.sessions = ['sanity-start', 'unit', 'inprocess', 'ansible', 'lint', 'docs', 'smoke', 'compat',
-                        'summary']
+nox.options.sessions = ['sanity-start', 'unit', 'inprocess', 'ansible', 'inprocess-strict', 'ansible-strict', 'lint',
+                        'docs', 'smoke', 'compat', 'summary']
 
 
 class Outcome:
@@ -262,8 +268,9 @@ def junit_counts(path):
 
 
 def xdist_args(stage, python):
-    """``-n N`` when ``python`` has pytest-xdist; LOGPOINT_<STAGE>_WORKERS overrides N (0 or 1: serial)."""
-    workers = os.environ.get('LOGPOINT_%s_WORKERS' % stage.upper(), WORKERS[stage])
+    """``-n N`` when ``python`` has pytest-xdist; LOGPOINT_<STAGE>_WORKERS overrides N (0 or 1: serial;
+    ``-`` in a stage name is ``_`` there: LOGPOINT_INPROCESS_STRICT_WORKERS)."""
+    workers = os.environ.get('LOGPOINT_%s_WORKERS' % stage.upper().replace('-', '_'), WORKERS[stage])
     has_xdist = subprocess.run([str(python), '-c', 'import xdist'], capture_output=True, check=False).returncode == 0
     return ['-n', workers] if has_xdist and workers not in ('0', '1') else []
 
@@ -320,16 +327,26 @@ def stage_unit(_run, log):
     return run_pytest(log, 'unit', ['tests/unit', '-p', 'no:pytest-ansible'])
 
 
-def stage_inprocess(_run, log):
-    return run_pytest(log, 'inprocess', ['tests/integration', '--ignore=tests/integration/ansible',
-                                         '-p', 'no:pytest-ansible'])
+def stage_inprocess(_run, log, profile='default'):
+    stage = 'inprocess' if profile == 'default' else 'inprocess-%s' % profile
+    return run_pytest(log, stage, ['tests/integration', '--ignore=tests/integration/ansible',
+                                   '-p', 'no:pytest-ansible'], env={SIM_PROFILE_VARIABLE: profile})
 
 
-def stage_ansible(_run, log):
+def stage_ansible(_run, log, profile='default'):
     # pytest-ansible: take ANSIBLE_COLLECTIONS_PATH as it is (no collections/ symlink tree in the checkout)
     # --dist loadgroup: tests marked xdist_group share one module-scoped run on one worker
-    return run_pytest(log, 'ansible', ['tests/integration/ansible', '--ansible-unit-inject-only', '--dist', 'loadgroup'],
-                      env={'ANSIBLE_COLLECTIONS_PATH': str(COLLECTIONS_PATH)})
+    stage = 'ansible' if profile == 'default' else 'ansible-%s' % profile
+    return run_pytest(log, stage, ['tests/integration/ansible', '--ansible-unit-inject-only', '--dist', 'loadgroup'],
+                      env={'ANSIBLE_COLLECTIONS_PATH': str(COLLECTIONS_PATH), SIM_PROFILE_VARIABLE: profile})
+
+
+def stage_inprocess_strict(run, log):
+    return stage_inprocess(run, log, profile='strict')
+
+
+def stage_ansible_strict(run, log):
+    return stage_ansible(run, log, profile='strict')
 
 
 def stage_lint(_run, log):
@@ -421,6 +438,8 @@ STAGES = {
     'unit': (stage_unit, 'pytest tests/unit'),
     'inprocess': (stage_inprocess, 'pytest tests/integration, modules and lookups in-process'),
     'ansible': (stage_ansible, 'pytest tests/integration/ansible: pytest-ansible and ansible-playbook runs'),
+    'inprocess-strict': (stage_inprocess_strict, 'the in-process tier against a simulator under --profile strict'),
+    'ansible-strict': (stage_ansible_strict, 'the Ansible tier against a simulator under --profile strict'),
     'lint': (stage_lint, 'ansible-lint --profile production --offline'),
     'docs': (stage_docs, 'antsibull-docs lint-collection-docs --plugin-docs'),
     'smoke': (stage_smoke, 'build, galaxy-importer, install, tests/smoke/smoke.yml on the installed collection'),
@@ -468,7 +487,7 @@ def stage_session(name, **decorator):
     return nox.session(name=name, python=decorator.pop('python', False), **decorator)(session_function)
 
 
-for _stage in ('sanity', 'unit', 'inprocess', 'ansible', 'lint', 'docs', 'smoke'):
+for _stage in ('sanity', 'unit', 'inprocess', 'ansible', 'inprocess-strict', 'ansible-strict', 'lint', 'docs', 'smoke'):
     stage_session(_stage)
 if PYTHON312:
     stage_session('compat', python=PYTHON312, venv_backend='venv')
@@ -476,14 +495,24 @@ else:
     stage_session('compat')
 
 
+def run_tiers(session, names):
+    for name in names:
+        print('=== %s: %s' % (name, STAGES[name][1]), flush=True)
+        execute(name)
+    for name in names:
+        report(session, name)
+
+
 @nox.session(python=False)
 def integration(session):
     """Both integration tiers: inprocess, then ansible."""
-    for name in ('inprocess', 'ansible'):
-        print('=== %s: %s' % (name, STAGES[name][1]), flush=True)
-        execute(name)
-    for name in ('inprocess', 'ansible'):
-        report(session, name)
+    run_tiers(session, ('inprocess', 'ansible'))
+
+
+@nox.session(name='integration-strict', python=False)
+def integration_strict(session):
+    """Both integration tiers under the simulator's strict profile."""
+    run_tiers(session, ('inprocess-strict', 'ansible-strict'))
 
 
 @nox.session(name='sanity-start', python=False)

@@ -27,6 +27,17 @@ def rule(name="Brute force on Windows logons", **extra):
     }, **extra)
 
 
+def model_reads(sim, rules):
+    """The ``read_api`` calls that finding ``rules`` rules by name costs: one each when the server's list rows
+    are summaries without the rule model (``alert_rule_list_rows: summary``, the strict profile), else none."""
+    return rules if sim.settings()["alert_rule_list_rows"] == "summary" else 0
+
+
+def created_active(sim):
+    """Whether the server makes a rule active on ``create_api`` (``alert_rule_created_active``; strict: no)."""
+    return sim.settings()["alert_rule_created_active"]
+
+
 def rule_writes(sim):
     return sum(sim.count(endpoint) for endpoint in RULE_WRITES)
 
@@ -37,8 +48,10 @@ def server_rules(sim):
 
 
 def token(scope):
+    """A self-signed token as the collection mints one: ``iat`` a minute back, so that it also works against a
+    server whose clock is behind ours (``jwt_clock_behind``, 30 s under the strict profile)."""
     now = int(time.time())
-    claims = {"iss": "self-signed", "sub": ADMIN_USERNAME, "iat": now, "exp": now + 600, "scope": scope}
+    claims = {"iss": "self-signed", "sub": ADMIN_USERNAME, "iat": now - 60, "exp": now + 600, "scope": scope}
     return jwt.encode(claims, ADMIN_SECRET_KEY, algorithm="HS256")
 
 

@@ -5,18 +5,23 @@ throwaway CA); modules and lookups in this process and Ansible subprocesses reac
 
 Both tiers:
 
-* ``simulator`` (session): the running simulator (``.url``, ``.ca_path``, ``.env()``, ``.alive()``);
-  ``simulator_process`` is the same object under its former name.
-* ``sim`` (function): resets the simulator, then gives a ``harness.SimClient``: ``sim.url``,
-  ``sim.ca_path``, ``sim.state()``, ``sim.requests()``, ``sim.clear_requests()``,
-  ``sim.count(endpoint_prefix=None, method=None)``, ``sim.faults(**kw)``, ``sim.settings(**kw)``,
-  ``sim.api(method, path, **requests_kwargs)``.
+* ``simulator`` (session): the running simulator (``.url``, ``.ca_path``, ``.env()``, ``.alive()``,
+  ``.profile``); ``simulator_process`` is the same object under its former name. Its profile (the
+  answers to the open API questions, logpoint-api.md §19) comes from ``LOGPOINT_SIM_PROFILE``
+  (``default`` when unset; ``make test`` runs each tier under ``default`` and again under ``strict``).
+* ``sim`` (function): resets the simulator (the profile stays), then gives a ``harness.SimClient``:
+  ``sim.url``, ``sim.ca_path``, ``sim.profile``, ``sim.strict``, ``sim.state()``, ``sim.requests()``,
+  ``sim.clear_requests()``, ``sim.count(endpoint_prefix=None, method=None)``, ``sim.faults(**kw)``,
+  ``sim.settings(**kw)``, ``sim.api(method, path, **requests_kwargs)``.
+* marker ``sim_profile(name, reason=...)``: a test about one profile only; under the other it is
+  skipped with that reason (``LOGPOINT_SIM_PROFILE=strict pytest ...`` runs the strict ones).
 
 In-process tier (``tests/integration/test_*.py``):
 
 * ``call_module(module, args, *, check=False, diff=False, env=None)``: runs the module's ``main()``
   in this process (``inprocess.ModuleCaller``) -> ``inprocess.ModuleRun`` (``changed``, ``failed``,
   ``result``, ``msg``, ``diff``, ``warnings``, ``stdout``, ``assert_no_secrets()``).
+* ``module_ok(module, args, **kw)``: ``call_module`` that fails the test when the module fails.
 * ``call_lookup(name, *terms, variables=None, env=None, **options)``: a lookup's
   ``LookupModule().run()`` in this process -> ``inprocess.LookupRun`` (``ok``, ``value``, ``error``,
   ``output``, ``warnings``, ``assert_no_secrets()``).
@@ -51,17 +56,51 @@ import inprocess  # noqa: E402  pylint: disable=wrong-import-position
 inprocess.install_collection_loader()  # before any test module imports ansible_collections.*
 
 
+SIM_PROFILE_VARIABLE = 'LOGPOINT_SIM_PROFILE'
+SIM_PROFILES = ('default', 'strict')
+
+
+def session_profile() -> str:
+    """The simulator profile of this test run: ``LOGPOINT_SIM_PROFILE``, ``default`` when unset."""
+    profile = os.environ.get(SIM_PROFILE_VARIABLE, '').strip() or 'default'
+    if profile not in SIM_PROFILES:
+        raise pytest.UsageError('%s=%s: the simulator profiles are %s'
+                                % (SIM_PROFILE_VARIABLE, profile, ', '.join(SIM_PROFILES)))
+    return profile
+
+
 def pytest_configure(config):
+    config.addinivalue_line('markers', 'sim_profile(name, reason): the test is about one simulator profile only; '
+                            'it is skipped under the other (%s)' % SIM_PROFILE_VARIABLE)
     # pytest-ansible's host manager and ansible-core's loader announce their own deprecations: not ours
     for text in ('ignore:Host management is deprecated:DeprecationWarning',
                  'ignore:AnsibleCollectionFinder has already been configured:UserWarning'):
         config.addinivalue_line('filterwarnings', text)
 
 
+def pytest_report_header(config):  # pylint: disable=unused-argument
+    return 'simulator profile: %s (%s)' % (session_profile(), SIM_PROFILE_VARIABLE)
+
+
+def pytest_collection_modifyitems(config, items):  # pylint: disable=unused-argument
+    profile = session_profile()
+    for item in items:
+        marker = item.get_closest_marker('sim_profile')
+        if marker is None:
+            continue
+        wanted = marker.args[0] if marker.args else marker.kwargs.get('name')
+        if wanted not in SIM_PROFILES:
+            raise pytest.UsageError('%s: sim_profile(%r): the profiles are %s' % (item.nodeid, wanted, SIM_PROFILES))
+        if wanted != profile:
+            reason = marker.kwargs.get('reason', '')
+            item.add_marker(pytest.mark.skip(reason='%s profile only (%s=%s)%s' % (
+                wanted, SIM_PROFILE_VARIABLE, wanted, ': ' + reason if reason else '')))
+
+
 @pytest.fixture(scope='session')
 def simulator(tmp_path_factory):
     try:
-        running = harness.ThreadSimulator(tmp_path_factory.mktemp('simulator')).start()
+        running = harness.ThreadSimulator(tmp_path_factory.mktemp('simulator'), profile=session_profile()).start()
     except OSError as error:
         pytest.fail('could not start the Logpoint simulator: %s' % error, pytrace=False)
     yield running
@@ -93,6 +132,11 @@ def _module_tmpdir(tmp_path_factory):
 @pytest.fixture
 def call_module(sim, _module_tmpdir):
     return inprocess.ModuleCaller(sim, _module_tmpdir).call
+
+
+@pytest.fixture
+def module_ok(sim, _module_tmpdir):
+    return inprocess.ModuleCaller(sim, _module_tmpdir).ok
 
 
 @pytest.fixture

@@ -61,12 +61,16 @@ class ThreadSimulator:
     Same interface as the process version (``with_simulator.Simulator``) where the tests use it:
     ``url``, ``ca_path``, ``tls``, ``env()``, ``log_tail()``, ``stop()``; ``alive()`` instead of
     ``process.poll()``. HTTPS with a throwaway trustme CA written to ``workdir/ca.pem``. Modules run
-    in-process and Ansible runs (subprocesses) reach it alike, over loopback.
+    in-process and Ansible runs (subprocesses) reach it alike, over loopback. ``profile`` picks the
+    answers to the open API questions (``default`` or ``strict``; kept over resets); ``lm_entries``
+    seeds that many LogicMonitor audit entries instead of the simulator's 3000.
     """
 
-    def __init__(self, workdir, *, tls: bool = True):
+    def __init__(self, workdir, *, tls: bool = True, profile: str = 'default', lm_entries: int | None = None):
         self.workdir = Path(workdir)
         self.tls = tls
+        self.profile = profile
+        self.lm_entries = lm_entries
         self.ca_path = str(self.workdir / 'ca.pem') if tls else None
         self.url = None
         self._running = None
@@ -74,11 +78,15 @@ class ThreadSimulator:
     def start(self) -> 'ThreadSimulator':
         if str(SIMULATOR_SOURCE) not in sys.path:
             sys.path.insert(0, str(SIMULATOR_SOURCE))
-        from logpoint_simulator import serve_in_thread  # pylint: disable=import-outside-toplevel
+        # pylint: disable=import-outside-toplevel
+        from logpoint_simulator import serve_in_thread
+        from logpoint_simulator.state import SimState
 
         # werkzeug logs every request to stderr; the tests read the request counters instead
         logging.getLogger('werkzeug').setLevel(logging.ERROR)
-        self._running = serve_in_thread(port=0, tls=self.tls, ca_path=self.ca_path)
+        state = SimState(self.profile, lm_entries=self.lm_entries) if self.lm_entries else None
+        self._running = serve_in_thread(port=0, tls=self.tls, ca_path=self.ca_path, state=state,
+                                        profile=None if state else self.profile)
         self.url = self._running.url
         return self
 
@@ -104,19 +112,25 @@ class ThreadSimulator:
 class SimClient:
     """Client of one running simulator: its URL and CA, its control API and raw API calls.
 
-    ``count()`` reads the request counters; the control API itself is never counted.
+    ``count()`` reads the request counters; the control API itself is never counted. ``profile`` is
+    the profile the simulator was started with (``strict`` is true under ``--profile strict``).
     """
 
     def __init__(self, process: 'Simulator | ThreadSimulator'):
         self.process = process
         self.url = process.url
+        self.profile = getattr(process, 'profile', 'default')
         self.ca_path = process.ca_path if process.tls else None
         self.session = requests.Session()
         self.session.verify = self.ca_path or True
         self.session.trust_env = False  # no proxy between the tests and loopback
 
     def __repr__(self):
-        return '<SimClient %s>' % self.url
+        return '<SimClient %s %s>' % (self.url, self.profile)
+
+    @property
+    def strict(self) -> bool:
+        return self.profile == 'strict'
 
     # -- control API --
     def _control(self, method: str, path: str, body=None):

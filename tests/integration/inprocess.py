@@ -6,7 +6,9 @@ the way Ansible's module runner would, minus the process: the arguments (with ``
 ``ansible.module_utils.testing.patch_module_args``, the JSON the module prints is parsed, and the
 ``SystemExit`` of ``exit_json``/``fail_json`` is caught. So the argument spec, its error messages and
 the ``no_log`` masking of ``AnsibleModule`` stay in the test, and only ``main()`` is relied upon: the
-modules' inner functions may change shape freely.
+modules' inner functions may change shape freely. ``ModuleCaller.ok(...)`` is the same run, asserted
+not to have failed (for tests that then read ``changed`` or the result, where a failed run would
+otherwise pass for an unchanged one).
 
 ``LookupCaller.call(name, *terms, variables=None, env=None, **options)`` loads a lookup through
 Ansible's plugin loader (so its documented options, environment variables and defaults apply) and
@@ -200,6 +202,12 @@ class ModuleCaller:
                     rc = 1
         return ModuleRun(fqcn, args, check, diff, 1 if rc is None else rc, printed.getvalue(),
                          self._parse(printed.getvalue(), rc, crash), crash)
+
+    def ok(self, module: str, args: dict | None = None, **kwargs) -> ModuleRun:
+        """``call(...)``, failing the test if the module failed."""
+        run = self.call(module, args, **kwargs)
+        assert not run.failed, run
+        return run
 
     @staticmethod
     def _parse(printed: str, rc, crash) -> dict:

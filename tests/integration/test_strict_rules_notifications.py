@@ -14,7 +14,6 @@ import jwt
 import pytest
 from alert_rule_support import RULE_WRITES, rule, rule_writes, server_rules
 from harness import ADMIN_SECRET_KEY, ADMIN_USERNAME
-from strict_support import run_module, strict_profile
 
 NAME = "Brute force on Windows logons"
 HTTP_WRITE = "POST /pluggables/Notification/HTTPNotification/create_api"
@@ -42,10 +41,10 @@ RULE_ANSWERS = list(itertools.product([True, False], ["full", "summary"], ["owne
 @pytest.mark.parametrize("created_active,list_rows,owner_field", RULE_ANSWERS,
                          ids=["-".join(map(str, answer)) for answer in RULE_ANSWERS])
 def test_alert_rule_is_created_active_read_in_full_and_unchanged_after_under_each_answer(
-        sim, created_active, list_rows, owner_field):
+        module_ok, sim, created_active, list_rows, owner_field):
     sim.settings(alert_rule_created_active=created_active, alert_rule_list_rows=list_rows,
                  alert_rule_owner_field=owner_field)
-    created = run_module(sim, "alert_rule", rule(description="strict"))
+    created = module_ok("alert_rule", rule(description="strict"))
     assert created.changed and created.result["outcome"] == "created"
     assert created.result["alert_rule"]["enabled"] is True and created.result["alert_rule"]["owner"] == "admin"
     assert server_rules(sim)[NAME]["active"] is True, "active on the server right after the task"
@@ -53,12 +52,12 @@ def test_alert_rule_is_created_active_read_in_full_and_unchanged_after_under_eac
     assert sim.count("GET /AlertRules/read_api") == 1, "one read-back of the new rule"
 
     sim.clear_requests()
-    again = run_module(sim, "alert_rule", rule(description="strict"))
+    again = module_ok("alert_rule", rule(description="strict"))
     assert not again.changed and again.result["outcome"] == "unchanged" and rule_writes(sim) == 0
     assert sim.count("GET /AlertRules/read_api") == (1 if list_rows == "summary" else 0)
     assert again.result["alert_rule"]["owner"] == "admin"
 
-    info = run_module(sim, "alert_rule_info", {"name": "Brute*"})
+    info = module_ok("alert_rule_info", {"name": "Brute*"})
     [shown] = info.result["alert_rules"]
     assert (shown["owner"], shown["query"], shown["time_range"], shown["condition"], shown["enabled"]) == (
         "admin", rule()["query"], "1h", {"operator": ">", "value": 20}, True)
@@ -67,23 +66,24 @@ def test_alert_rule_is_created_active_read_in_full_and_unchanged_after_under_eac
 
 @pytest.mark.parametrize("created_active", [True, False])
 @pytest.mark.parametrize("list_rows", ["full", "summary"])
-def test_alert_rules_bulk_activates_once_deactivates_once_and_purges_under_each_answer(sim, created_active, list_rows):
+def test_alert_rules_bulk_activates_once_deactivates_once_and_purges_under_each_answer(
+        module_ok, sim, created_active, list_rows):
     sim.settings(alert_rule_created_active=created_active, alert_rule_list_rows=list_rows,
                  alert_rule_owner_field="user")
     rules = [rule("Detection rule %03d" % n) for n in range(6)]
     rules[5]["enabled"] = False
-    created = run_module(sim, "alert_rules", {"rules": rules, "pack": "strict"})
+    created = module_ok("alert_rules", {"rules": rules, "pack": "strict"})
     assert created.result["summary"]["created"] == 6
     assert [server_rules(sim)["Detection rule %03d" % n]["active"] for n in range(6)] == [True] * 5 + [False]
     assert sim.count("POST /AlertRules/activate_api") == (0 if created_active else 1)
     assert sim.count("POST /AlertRules/deactivate_api") == 1
 
     sim.clear_requests()
-    again = run_module(sim, "alert_rules", {"rules": rules, "pack": "strict"})
+    again = module_ok("alert_rules", {"rules": rules, "pack": "strict"})
     assert not again.changed and again.result["summary"]["unchanged"] == 6 and rule_writes(sim) == 0
     assert sim.count("GET /AlertRules/read_api") == (6 if list_rows == "summary" else 0)
 
-    purged = run_module(sim, "alert_rules", {"rules": rules[:4], "purge": True, "pack": "strict"})
+    purged = module_ok("alert_rules", {"rules": rules[:4], "purge": True, "pack": "strict"})
     assert purged.result["summary"] == {"created": 0, "updated": 0, "unchanged": 4, "deleted": 2}
     assert sorted(server_rules(sim)) == ["Detection rule %03d" % n for n in range(4)]
 
@@ -93,10 +93,10 @@ TIME_RANGES = [("45m", 45), ("90m", 90), ("25h", 1500), ("2910m", 2910), ("2d", 
 
 @pytest.mark.parametrize("style", ["single_unit", "per_unit"])
 @pytest.mark.parametrize("time_range,minutes", TIME_RANGES, ids=[text for text, _m in TIME_RANGES])
-def test_time_ranges_are_stored_in_a_form_the_server_takes_and_converge(sim, style, time_range, minutes):
+def test_time_ranges_are_stored_in_a_form_the_server_takes_and_converge(module_ok, sim, style, time_range, minutes):
     sim.settings(alert_rule_timerange=style)
     options = rule(time_range=time_range, search_interval=5)
-    created = run_module(sim, "alert_rule", options)
+    created = module_ok("alert_rule", options)
     assert created.changed, created
     units = stored_units(server_rules(sim)[NAME])
     assert sum(count * UNIT_MINUTES[unit] for unit, count in units.items()) == minutes
@@ -108,18 +108,18 @@ def test_time_ranges_are_stored_in_a_form_the_server_takes_and_converge(sim, sty
     assert sim.count("POST /AlertRules/create_api") == (1 if one_form or style == "single_unit" else 2)
 
     sim.clear_requests()
-    assert not run_module(sim, "alert_rule", options).changed and rule_writes(sim) == 0
-    updated = run_module(sim, "alert_rule", dict(options, description="changed"))
+    assert not module_ok("alert_rule", options).changed and rule_writes(sim) == 0
+    updated = module_ok("alert_rule", dict(options, description="changed"))
     assert updated.result["changes"] == ["description"] and sim.count("POST /AlertRules/update_api") == 1
     assert stored_units(server_rules(sim)[NAME]) == units, "the stored form is kept"
-    assert run_module(sim, "alert_rule_info", {}).result["alert_rules"][0]["time_range"] == time_range
+    assert module_ok("alert_rule_info", {}).result["alert_rules"][0]["time_range"] == time_range
 
 
-def test_a_time_range_changed_to_one_only_per_unit_servers_can_hold_is_sent_in_that_form(sim):
+def test_a_time_range_changed_to_one_only_per_unit_servers_can_hold_is_sent_in_that_form(module_ok, sim):
     sim.settings(alert_rule_timerange="per_unit")
-    run_module(sim, "alert_rule", rule(time_range="1h"))
+    module_ok("alert_rule", rule(time_range="1h"))
     sim.clear_requests()
-    changed = run_module(sim, "alert_rule", rule(time_range="90m"))
+    changed = module_ok("alert_rule", rule(time_range="90m"))
     assert changed.result["changes"] == ["time_range"]
     assert stored_units(server_rules(sim)[NAME]) == {"timerange_hour": 1, "timerange_minute": 30}
     assert sim.count("POST /AlertRules/update_api") == 2, "the one-unit form refused, then the combined form"
@@ -135,79 +135,82 @@ EMAIL = {"type": "email", "alert_rules": [NAME], "recipients": ["soc@example.com
 
 
 @pytest.mark.parametrize("missing,secrets", NOTIFICATION_ANSWERS, ids=["-".join(a) for a in NOTIFICATION_ANSWERS])
-def test_notifications_are_created_then_unchanged_under_each_answer(sim, missing, secrets):
+def test_notifications_are_created_then_unchanged_under_each_answer(module_ok, sim, missing, secrets):
     sim.settings(notification_missing=missing, notification_secrets=secrets)
-    rule_id = run_module(sim, "alert_rule", rule()).result["alert_rule"]["id"]
+    rule_id = module_ok("alert_rule", rule()).result["alert_rule"]["id"]
     sim.clear_requests()
     for args, write in ((HTTP, HTTP_WRITE), (EMAIL, EMAIL_WRITE)):
-        created = run_module(sim, "notification", args)
+        created = module_ok("notification", args)
         assert created.changed and created.result["alert_rules"][0]["outcome"] == "created", (args, created)
-        again = run_module(sim, "notification", args)
+        again = module_ok("notification", args)
         assert not again.changed and again.result["alert_rules"][0]["outcome"] == "unchanged"
         assert sim.count(write) == 1
     assert sim.state()["notifications"][rule_id]["http"]["http_header"]["auth_key"] == BEARER
 
     hidden = secrets != "echo"
-    changed = run_module(sim, "notification", dict(HTTP, body="{}"), check=True)
+    changed = module_ok("notification", dict(HTTP, body="{}"), check=True, diff=True)
     assert changed.result["alert_rules"][0]["changes"] == ["body"]
     assert changed.diff[0]["after"]["auth"]["value"] == ("******** (not compared)" if hidden else "********")
-    always = run_module(sim, "notification", dict(HTTP, update_secrets="always"))
+    always = module_ok("notification", dict(HTTP, update_secrets="always"))
     assert always.changed is hidden and sim.count(HTTP_WRITE) == (2 if hidden else 1)
     assert sim.state()["notifications"][rule_id]["http"]["http_header"]["auth_key"] == BEARER
-    rotated = run_module(sim, "notification", dict(HTTP, auth={"type": "bearer", "value": BEARER + "-2"}))
+    rotated = module_ok("notification", dict(HTTP, auth={"type": "bearer", "value": BEARER + "-2"}))
     assert rotated.changed is not hidden, "a secret the server hides is only sent with update_secrets: always"
 
-    shown = run_module(sim, "alert_rule_info", {"include_notifications": True}).result["notifications"]
+    shown = module_ok("alert_rule_info", {"include_notifications": True}).result["notifications"]
     assert sorted(n["type"] for n in shown) == ["email", "http"]
     assert [n["auth"] for n in shown if n["type"] == "http"] == [{"type": "bearer", "value": "********"}]
 
 
 @pytest.mark.parametrize("secrets", ["mask", "omit"])
-def test_changing_an_http_notification_without_its_hidden_secret_is_refused_before_any_write(sim, secrets):
+def test_changing_an_http_notification_without_its_hidden_secret_is_refused_before_any_write(
+        call_module, module_ok, sim, secrets):
     sim.settings(notification_secrets=secrets)
-    run_module(sim, "alert_rule", rule())
-    run_module(sim, "notification", HTTP)
+    module_ok("alert_rule", rule())
+    module_ok("notification", HTTP)
     sim.clear_requests()
-    with pytest.raises(Exception) as refused:
-        run_module(sim, "notification", {"type": "http", "alert_rules": [NAME], "body": "{}"})
-    assert "the server does not show its auth secret" in str(refused.value) and "give auth" in str(refused.value)
+    refused = call_module("notification", {"type": "http", "alert_rules": [NAME], "body": "{}"})
+    assert refused.failed and "the server does not show its auth secret" in refused.msg and "give auth" in refused.msg
     assert sim.count(HTTP_WRITE) == 0
 
 
 @pytest.mark.parametrize("missing", ["empty", "success_false", "404"])
-def test_alert_rule_info_reads_rules_without_notifications_under_each_answer(sim, missing):
+def test_alert_rule_info_reads_rules_without_notifications_under_each_answer(module_ok, sim, missing):
     sim.settings(notification_missing=missing)
-    run_module(sim, "alert_rule", rule())
-    info = run_module(sim, "alert_rule_info", {"include_notifications": True})
+    module_ok("alert_rule", rule())
+    info = module_ok("alert_rule_info", {"include_notifications": True})
     assert info.result["notifications"] == [] and len(info.result["alert_rules"]) == 1
 
 
-# ---- the whole strict profile, through Ansible ------------------------------------------------------
+# ---- the whole strict profile, through Ansible (the strict tiers only) -------------------------------
 
+STRICT_ONLY = pytest.mark.sim_profile("strict", reason="the whole strict profile through Ansible")
+
+
+@STRICT_ONLY
 def test_under_strict_a_rule_made_by_alert_rule_is_active_and_a_second_run_sends_no_write(ansible_module, sim):
-    with strict_profile(sim):
-        options = rule(time_range="90m")
-        created = ansible_module("alert_rule", options)
-        assert created.changed and not created.failed, created
-        stored = server_rules(sim)[NAME]
-        assert stored["active"] is True and created.result["alert_rule"]["enabled"] is True
-        assert stored_units(stored) == {"timerange_hour": 1, "timerange_minute": 30}
-        assert sim.count("POST /AlertRules/activate_api") == 1
+    options = rule(time_range="90m")
+    created = ansible_module("alert_rule", options)
+    assert created.changed and not created.failed, created
+    stored = server_rules(sim)[NAME]
+    assert stored["active"] is True and created.result["alert_rule"]["enabled"] is True
+    assert stored_units(stored) == {"timerange_hour": 1, "timerange_minute": 30}
+    assert sim.count("POST /AlertRules/activate_api") == 1
 
-        sim.clear_requests()
-        again = ansible_module("alert_rule", options)
-        assert not again.changed and again.result["outcome"] == "unchanged", again
-        assert rule_writes(sim) == 0
+    sim.clear_requests()
+    again = ansible_module("alert_rule", options)
+    assert not again.changed and again.result["outcome"] == "unchanged", again
+    assert rule_writes(sim) == 0
 
-        paused = ansible_module("alert_rule", rule("Paused rule on strict", enabled=False))
-        assert paused.changed and server_rules(sim)["Paused rule on strict"]["active"] is False
-        sim.clear_requests()
-        assert not ansible_module("alert_rule", rule("Paused rule on strict", enabled=False)).changed
-        assert rule_writes(sim) == 0
+    paused = ansible_module("alert_rule", rule("Paused rule on strict", enabled=False))
+    assert paused.changed and server_rules(sim)["Paused rule on strict"]["active"] is False
+    sim.clear_requests()
+    assert not ansible_module("alert_rule", rule("Paused rule on strict", enabled=False)).changed
+    assert rule_writes(sim) == 0
 
-        info = ansible_module("alert_rule_info", {"name": NAME})
-        [shown] = info.result["alert_rules"]
-        assert (shown["owner"], shown["time_range"], shown["enabled"], shown["risk"]) == ("admin", "90m", True, "high")
+    info = ansible_module("alert_rule_info", {"name": NAME})
+    [shown] = info.result["alert_rules"]
+    assert (shown["owner"], shown["time_range"], shown["enabled"], shown["risk"]) == ("admin", "90m", True, "high")
 
 
 BULK_PLAYBOOK = """
@@ -220,35 +223,38 @@ BULK_PLAYBOOK = """
 """
 
 
-def test_under_strict_500_rules_are_created_active_and_re_run_with_no_write(run_playbook, sim):
+@STRICT_ONLY
+def test_under_strict_500_rules_are_created_active_and_re_run_with_no_write(run_playbook, sim, record_property):
     rules = [rule("Detection rule %03d" % n, assignee="analyst") for n in range(500)]
-    with strict_profile(sim):
-        started = time.monotonic()
-        run = run_playbook(BULK_PLAYBOOK, extra_vars={"rules": rules}, timeout=900)
-        create_seconds = time.monotonic() - started
-        assert run.ok, run
-        created = run.task("converge")
-        assert created["changed"] and created["summary"]["created"] == 500
-        create_requests = sim.requests()["total"]
-        assert all(stored["active"] is True for stored in server_rules(sim).values())
-        assert sim.count("POST /AlertRules/activate_api") == 1
-        assert sim.count("GET /AlertRules/lists_api") == 1 + math.ceil(500 / 100), "the lookup, then the read-back"
+    started = time.monotonic()
+    run = run_playbook(BULK_PLAYBOOK, extra_vars={"rules": rules}, timeout=900)
+    create_seconds = time.monotonic() - started
+    assert run.ok, run
+    created = run.task("converge")
+    assert created["changed"] and created["summary"]["created"] == 500
+    create_requests = sim.requests()["total"]
+    assert all(stored["active"] is True for stored in server_rules(sim).values())
+    assert sim.count("POST /AlertRules/activate_api") == 1
+    assert sim.count("GET /AlertRules/lists_api") == 1 + math.ceil(500 / 100), "the lookup, then the read-back"
 
-        sim.clear_requests()
-        started = time.monotonic()
-        run = run_playbook(BULK_PLAYBOOK, extra_vars={"rules": rules}, timeout=900)
-        rerun_seconds = time.monotonic() - started
-        assert run.ok, run
-        again = run.task("converge")
-        assert not again["changed"] and again["summary"]["unchanged"] == 500
-        assert rule_writes(sim) == 0
-        pages = math.ceil(500 / 100)
-        assert (sim.count("GET /AlertRules/lists_api"), sim.count("GET /AlertRules/read_api")) == (pages, 500)
-        assert sim.requests()["total"] == pages + 500 + 2, sim.requests()  # + one repos read, one users read
-        print("strict, 500 rules: create %d requests %.1fs; no-change re-run %d requests %.1fs"
-              % (create_requests, create_seconds, sim.requests()["total"], rerun_seconds))
+    sim.clear_requests()
+    started = time.monotonic()
+    run = run_playbook(BULK_PLAYBOOK, extra_vars={"rules": rules}, timeout=900)
+    rerun_seconds = time.monotonic() - started
+    assert run.ok, run
+    again = run.task("converge")
+    assert not again["changed"] and again["summary"]["unchanged"] == 500
+    assert rule_writes(sim) == 0
+    pages = math.ceil(500 / 100)
+    assert (sim.count("GET /AlertRules/lists_api"), sim.count("GET /AlertRules/read_api")) == (pages, 500)
+    assert sim.requests()["total"] == pages + 500 + 2, sim.requests()  # + one repos read, one users read
+    figures = "create %d requests %.1fs; no-change re-run %d requests %.1fs" % (
+        create_requests, create_seconds, sim.requests()["total"], rerun_seconds)
+    record_property("strict_500_rules", figures)  # in tests/output/junit-inprocess-strict.xml
+    print("strict, 500 rules: %s" % figures)
 
 
+@STRICT_ONLY
 def test_under_strict_a_notification_with_bearer_auth_is_unchanged_on_its_second_run(run_playbook, sim):
     task = dict(HTTP, body='{"alert": "x"}')
     playbook = "\n".join([
@@ -259,22 +265,22 @@ def test_under_strict_a_notification_with_bearer_auth_is_unchanged_on_its_second
         "    - {name: always, logpoint.siem.notification: %s}" % json.dumps(dict(task, update_secrets="always")),
         "    - {name: read, logpoint.siem.alert_rule_info: {include_notifications: true}}",
     ])
-    with strict_profile(sim):
-        run = run_playbook(playbook, diff=True)
-        assert run.ok, run
-        assert run.changed_tasks == ["rule", "create", "always"]
-        assert run.task("again")["alert_rules"][0]["outcome"] == "unchanged"
-        assert sim.count(HTTP_WRITE) == 2 and sim.count(HTTP_READ) >= 3
-        assert '"value": "******** (not compared)"' in run.stdout
-        run.assert_no_secrets(BEARER)
-        [http] = run.task("read")["notifications"]
-        assert http["auth"] == {"type": "bearer", "value": "********"} and http["body"] == '{"alert": "x"}'
-        [stored] = [kinds["http"] for kinds in sim.state()["notifications"].values()]
-        assert stored["http_header"] == {"auth_type": "bearer_token", "auth_key": BEARER}
+    run = run_playbook(playbook, diff=True)
+    assert run.ok, run
+    assert run.changed_tasks == ["rule", "create", "always"]
+    assert run.task("again")["alert_rules"][0]["outcome"] == "unchanged"
+    assert sim.count(HTTP_WRITE) == 2 and sim.count(HTTP_READ) >= 3
+    assert '"value": "******** (not compared)"' in run.stdout
+    run.assert_no_secrets(BEARER)
+    [http] = run.task("read")["notifications"]
+    assert http["auth"] == {"type": "bearer", "value": "********"} and http["body"] == '{"alert": "x"}'
+    [stored] = [kinds["http"] for kinds in sim.state()["notifications"].values()]
+    assert stored["http_header"] == {"auth_type": "bearer_token", "auth_key": BEARER}
 
 
 # ---- JWTs against an appliance clock behind ours ----------------------------------------------------
 
+@STRICT_ONLY
 def test_a_token_works_against_a_server_30_s_behind(run_playbook, sim):
     sim.settings(jwt_clock_behind=30)
     now = int(time.time())
