@@ -4,10 +4,9 @@ import copy
 
 import pytest
 from logpoint_simulator import seed
-from simtools import mint_jwt
-
-WRITE = mint_jwt(scope="alertrules:write")
-READ = mint_jwt(scope="alertrules:read")
+from simtools import RULES_READ as READ
+from simtools import RULES_WRITE as WRITE
+from simtools import create_rule, get, post
 WINDOWS = "192.0.2.10:5504/windows"
 
 RULE = {
@@ -45,18 +44,8 @@ def rule(**changes):
     return body
 
 
-def post(api, path, body, token=WRITE):
-    return api.post(path, headers={"Authorization": f"Bearer {token}"}, json=body)
-
-
-def get(api, path, token=READ, **params):
-    return api.get(path, headers={"Authorization": f"Bearer {token}"}, params=params)
-
-
 def create(api, body=None):
-    response = post(api, "/AlertRules/create_api", body or RULE)
-    assert response.status_code == 200, response.text
-    return response.json()
+    return create_rule(api, body or RULE)
 
 
 def test_create_answers_name_id_message_and_stores_the_model_with_loose_types(api):

@@ -1,44 +1,18 @@
 """The command line, as `make simulator` and users' CI start it."""
 
-import os
-import pathlib
-import signal
-import subprocess
-import sys
-
 import pytest
 import requests
 from logpoint_simulator import serve_in_thread
 from logpoint_simulator.__main__ import _parser, main
-
-SIMULATOR_SOURCE = pathlib.Path(__file__).resolve().parents[2] / "simulator"
-
-
-def python_path():
-    """The simulator from this checkout, also where it is not pip-installed."""
-    return os.pathsep.join(filter(None, [str(SIMULATOR_SOURCE), os.environ.get("PYTHONPATH")]))
+from simtools import cli_simulator
 
 
 def test_cli_serves_https_prints_the_ready_line_and_stops_on_sigterm(tmp_path):
     ca_path = tmp_path / "nested" / "ca.pem"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "logpoint_simulator", "--port", "0", "--ca", str(ca_path)],
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": python_path()},
-    )
-    try:
-        line = process.stdout.readline().strip()
+    with cli_simulator("--ca", str(ca_path)) as (url, line):  # on leaving: SIGTERM, exit code 0
         prefix = "logpoint simulator listening on https://127.0.0.1:"
         assert line.startswith(prefix) and line.endswith(f" (CA: {ca_path.resolve()})")
-        url = line.removeprefix("logpoint simulator listening on ").split(" ")[0]
         assert requests.get(f"{url}/_simulator/health", verify=str(ca_path), timeout=10).json() == {"status": "ok"}
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=10) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.stdout.close()
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.10", "example.com"])

@@ -5,11 +5,7 @@ Each setting is proven in its default answer and each alternative over a real HT
 simulator started with `profile="strict"`, which must keep that profile over resets.
 """
 
-import os
 import re
-import signal
-import subprocess
-import sys
 import time
 
 import pytest
@@ -19,49 +15,39 @@ from logpoint_simulator.__main__ import main
 from logpoint_simulator.app import create_app
 from logpoint_simulator.profiles import OPEN_QUESTIONS, PROFILES
 from logpoint_simulator.state import DEFAULT_SETTINGS
-from simtools import ADMIN_CREDENTIALS, DIRECTOR_AUTH, DIRECTOR_BASE, SimClient, mint_jwt
-from test_alert_rules import RULE, rule
+from simtools import (
+    ADMIN_CREDENTIALS,
+    DIRECTOR_AUTH,
+    DIRECTOR_BASE,
+    cli_simulator,
+    fresh_client,
+    get,
+    mint_jwt,
+    post,
+    running_simulator,
+)
+from test_alert_rules import RULE, create, rule
 from test_alert_rules_notifications import EMAIL, HTTP, http_body
 from test_director import INCIDENTS, finish, submit
 from test_logicmonitor import V3, lmv1
 from test_logicmonitor import get as lm_get
 from test_search import DOCUMENTED_AUDIT_QUERIES, finished
-from test_simulator_cli import python_path
 
 STRICT = DEFAULT_SETTINGS | PROFILES["strict"]
-# Issued two minutes ago: the strict server's clock is 30 s behind, so a token issued "now" is refused.
-ISSUED = int(time.time()) - 120
-WRITE = mint_jwt(scope="alertrules:write", iat=ISSUED)
-READ = mint_jwt(scope="alertrules:read", iat=ISSUED)
+# post/get/create send simtools' alert-rule tokens, issued two minutes ago: the strict server's clock is
+# 30 s behind, so a token issued "now" is refused.
 
 
 @pytest.fixture(scope="module")
 def strict_simulator(tmp_path_factory):
-    running = serve_in_thread(port=0, ca_path=tmp_path_factory.mktemp("strict") / "ca.pem", profile="strict")
-    yield running
-    running.stop()
+    with running_simulator(tmp_path_factory, "strict", profile="strict") as running:
+        yield running
 
 
 @pytest.fixture
 def strict_api(strict_simulator):
-    client = SimClient(strict_simulator)
-    client.control("POST", "reset")
-    yield client
-    client.close()
-
-
-def post(api, path, body, token=WRITE):
-    return api.post(path, headers={"Authorization": f"Bearer {token}"}, json=body)
-
-
-def get(api, path, token=READ, **params):
-    return api.get(path, headers={"Authorization": f"Bearer {token}"}, params=params)
-
-
-def create(api, body=None):
-    response = post(api, "/AlertRules/create_api", body or RULE)
-    assert response.status_code == 200, response.text
-    return response.json()
+    with fresh_client(strict_simulator) as client:
+        yield client
 
 
 def settings(api, **changes):
@@ -157,15 +143,10 @@ def test_open_question_settings_are_validated(api, key, value, message):
     assert api.control("GET", "settings") == DEFAULT_SETTINGS
 
 
-def test_cli_starts_strict_with_settings_on_top_and_keeps_them_over_reset(tmp_path):
-    process = subprocess.Popen(
-        [sys.executable, "-m", "logpoint_simulator", "--port", "0", "--no-tls", "--profile", "strict",
-         "--setting", "notification_missing=404", "--setting", "lm_page_cap=20",
-         "--setting", "search_default_limit=null", "--setting", "alert_rule_owner_field=owner"],
-        stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": python_path()},
-    )
-    try:
-        url = process.stdout.readline().strip().removeprefix("logpoint simulator listening on ")
+def test_cli_starts_strict_with_settings_on_top_and_keeps_them_over_reset():
+    with cli_simulator("--no-tls", "--profile", "strict", "--setting", "notification_missing=404",
+                       "--setting", "lm_page_cap=20", "--setting", "search_default_limit=null",
+                       "--setting", "alert_rule_owner_field=owner") as (url, _line):
         control = f"{url}/_simulator"
         expected = STRICT | {"notification_missing": "404", "lm_page_cap": 20, "search_default_limit": None,
                              "alert_rule_owner_field": "owner"}
@@ -174,12 +155,6 @@ def test_cli_starts_strict_with_settings_on_top_and_keeps_them_over_reset(tmp_pa
         requests.post(f"{control}/reset", timeout=10)
         assert requests.get(f"{control}/profile", timeout=10).json()["profile"] == "strict"
         assert requests.get(f"{control}/settings", timeout=10).json() == expected
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=10) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.stdout.close()
 
 
 @pytest.mark.parametrize("argv,message", [
