@@ -14,7 +14,9 @@ Both tiers:
   ``sim.clear_requests()``, ``sim.count(endpoint_prefix=None, method=None)``, ``sim.faults(**kw)``,
   ``sim.settings(**kw)``, ``sim.api(method, path, **requests_kwargs)``.
 * marker ``sim_profile(name, reason=...)``: a test about one profile only; under the other it is
-  skipped with that reason (``LOGPOINT_SIM_PROFILE=strict pytest ...`` runs the strict ones).
+  skipped with that reason (``LOGPOINT_SIM_PROFILE=strict pytest ...`` runs the strict ones). A test
+  that uses no ``simulator`` (directly or through ``sim``, ``call_module``...) counts as
+  ``sim_profile('default')``: the profile cannot reach it, so it runs once.
 
 In-process tier (``tests/integration/test_*.py``):
 
@@ -82,10 +84,16 @@ def pytest_report_header(config):  # pylint: disable=unused-argument
     return 'simulator profile: %s (%s)' % (session_profile(), SIM_PROFILE_VARIABLE)
 
 
+NO_SIMULATOR = pytest.mark.sim_profile('default', reason='it uses no simulator fixture, so no profile reaches it: '
+                                       'it runs once, in the default tier')
+
+
 def pytest_collection_modifyitems(config, items):  # pylint: disable=unused-argument
     profile = session_profile()
     for item in items:
         marker = item.get_closest_marker('sim_profile')
+        if marker is None and 'simulator' not in getattr(item, 'fixturenames', ()):
+            marker = NO_SIMULATOR.mark  # e.g. `make demo` with its own simulator, the EE builds: same under both
         if marker is None:
             continue
         wanted = marker.args[0] if marker.args else marker.kwargs.get('name')
