@@ -93,7 +93,8 @@ def test_10500_logicmonitor_entries_are_read_completely(call_lookup, deep_logicm
     seconds = time.monotonic() - started
     assert [e["id"] for e in entries] == expected
     made = deep.requests()["total"]
-    oldest, _warnings = audit(call_lookup, **dict(options, sort="oldest", limit=10200))
+    options.update(sort="oldest", limit=10200)
+    oldest, _warnings = audit(call_lookup, **options)
     assert [e["id"] for e in oldest] == expected[::-1][:10200]
     figures = "%d requests, %.1fs" % (made, seconds)
     record_property("logicmonitor_10500", figures)
