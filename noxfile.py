@@ -17,10 +17,10 @@ Stages, one session each (``make <stage>`` runs one):
   compat     Python 3.12 + ansible-core 2.21 (if a pyenv Python 3.12 exists, in .nox/compat):
              unit tests + smoke
 
-``integration`` runs inprocess and ansible, ``integration-strict`` their strict twins. Without ``-s``, nox runs every stage with sanity in the
-background (``sanity-start`` ... ``summary``) and ``summary`` prints ``tests: N passed, N failed``
-(pytest cases, one per other stage) and writes it to tests/output/summary.txt. A pytest stage that
-collects no test fails. Each stage's output is in tests/output/<stage>.log; its tail is shown when it
+``integration`` runs inprocess and ansible, ``integration-strict`` their strict twins. Without
+``-s``, nox runs every stage with sanity in the background (``sanity-start`` ... ``summary``) and
+``summary`` prints ``tests: N passed, N failed`` (pytest cases, one per other stage) and writes it to
+tests/output/summary.txt. A pytest stage that collects no test fails. Each stage's output is in tests/output/<stage>.log; its tail is shown when it
 fails. Stage sessions run in this venv (``python=False``); only compat has a venv of its own.
 
 plain nox, not antsibull-nox: antsibull-nox runs ansible-test with ``--docker`` (no container engine
