@@ -14,8 +14,9 @@ Stages, one session each (``make <stage>`` runs one):
   docs       antsibull-docs lint-collection-docs --plugin-docs
   smoke      ansible-galaxy collection build, galaxy-importer, install, tests/smoke/smoke.yml on the
              installed copy
-  compat     Python 3.12 + ansible-core 2.21 (if a pyenv Python 3.12 exists, in .nox/compat):
-             unit tests + smoke
+  compat     the newest ansible-core, 2.21 on Python 3.12 (in .nox/compat): unit tests + tests/smoke/job.yml;
+             the oldest declared (tests/requirements-compat-oldest.txt) on Python 3.9 (in
+             .nox/compat-oldest): tests/smoke/job.yml; each only where its pyenv Python exists
 
 ``integration`` runs inprocess and ansible, ``integration-strict`` their strict twins. Without
 ``-s``, nox runs every stage with sanity in the background (``sanity-start`` ... ``summary``) and
@@ -363,15 +364,15 @@ def stage_docs(run, log):
     return ok() if rc == 0 else bad('antsibull-docs exited %s' % rc)
 
 
-def smoke_playbook(run, log, python, label):
-    """tests/smoke/smoke.yml with the ansible of ``python``'s venv against the installed collection only."""
+def smoke_playbook(run, log, python, label, playbook='smoke.yml'):
+    """tests/smoke/<playbook> with the ansible of ``python``'s venv against the installed collection only."""
     _tarball, installed, error = run.installed_collection(log)
     if installed is None:
         return bad(error)
     workdir = Path(tempfile.mkdtemp(prefix='smoke-%s-' % label, dir=run.tmp))
     rc = log.run([python, ROOT / 'tests' / 'smoke' / 'run_smoke.py', '--collections-path', installed,
-                  '--workdir', workdir], bindir=Path(python).parent)
-    return ok() if rc == 0 else bad('smoke playbook failed (%s)' % label)
+                  '--workdir', workdir, '--playbook', playbook], bindir=Path(python).parent)
+    return ok() if rc == 0 else bad('%s failed (%s)' % (playbook, label))
 
 
 def galaxy_import(run, log):
@@ -396,41 +397,69 @@ def stage_smoke(run, log):
     return bad(outcome.note) if outcome.failed else ok()
 
 
-def find_python312():
+def find_python(version):
+    """A pyenv Python ``version`` (such as ``3.12``) that can make venvs, or None."""
     roots = []
     try:
         roots.append(subprocess.run(['pyenv', 'root'], capture_output=True, text=True, check=True).stdout.strip())
     except (OSError, subprocess.CalledProcessError):
         pass
     roots += [os.environ.get('PYENV_ROOT', ''), os.path.expanduser('~/.pyenv')]
+    pattern = os.path.join('versions', version + '.*', 'bin', 'python' + version)
     for root in filter(None, roots):
-        for candidate in reversed(sorted(glob.glob(os.path.join(root, 'versions', '3.12.*', 'bin', 'python3.12')))):
+        for candidate in reversed(sorted(glob.glob(os.path.join(root, pattern)))):
             if subprocess.run([candidate, '-c', 'import ensurepip'], capture_output=True, check=False).returncode == 0:
                 return candidate
     return None
 
 
-PYTHON312 = find_python312()
+# compat: the newest ansible-core (tests/requirements-compat.txt) in the session's venv, and the oldest that
+# meta/runtime.yml declares (tests/requirements-compat-oldest.txt) on the oldest Python it runs modules with
+PYTHON312 = find_python('3.12')
+OLDEST_PYTHON = '3.9'
+PYTHON_OLDEST = find_python(OLDEST_PYTHON)
+
+
+def compat_requirements(log, bindir, requirements):
+    """Install ``requirements`` into the venv of ``bindir`` unless it holds them already; False on failure."""
+    stamp = bindir.parent / '.logpoint-requirements'
+    wanted = requirements.read_text(encoding='utf-8') + (ROOT / 'tests' / 'unit' / 'requirements.txt').read_text()
+    if stamp.exists() and stamp.read_text(encoding='utf-8') == wanted:
+        log.note('reusing %s (requirements unchanged)' % bindir.parent)
+        return True
+    if log.run([bindir / 'python', '-m', 'pip', 'install', '--quiet', '-r', requirements], bindir=bindir) != 0:
+        return False
+    stamp.write_text(wanted, encoding='utf-8')
+    return True
+
+
+def compat_oldest(run, log):
+    """The job playbook (every module family, the action plugin, both lookups) on the oldest declared core."""
+    if PYTHON_OLDEST is None:
+        return Outcome(note='no pyenv Python %s: the oldest ansible-core did not run' % OLDEST_PYTHON)
+    venv = ROOT / '.nox' / 'compat-oldest'
+    if not (venv / 'bin' / 'python').exists() and log.run([PYTHON_OLDEST, '-m', 'venv', venv]) != 0:
+        return bad('could not create %s' % venv)
+    if not compat_requirements(log, venv / 'bin', ROOT / 'tests' / 'requirements-compat-oldest.txt'):
+        return bad('could not install tests/requirements-compat-oldest.txt')
+    return smoke_playbook(run, log, venv / 'bin' / 'python', 'ansible-core-oldest', 'job.yml')
 
 
 def stage_compat(run, log, session=None):
-    """Unit tests and the smoke playbook on Python 3.12 + ansible-core 2.21 (the session's venv)."""
+    """Newest ansible-core (2.21, Python 3.12: unit tests and the job playbook) and the oldest declared
+    (tests/requirements-compat-oldest.txt, Python 3.9: the job playbook)."""
+    oldest = compat_oldest(run, log)
     if PYTHON312 is None or session is None:
-        return Outcome(note='no pyenv Python 3.12: the Python 3.12 + ansible-core 2.21 stage did not run',
-                       skipped=True)
+        note = 'no pyenv Python 3.12: the Python 3.12 + ansible-core 2.21 stage did not run'
+        if oldest.passed or oldest.failed:
+            return oldest + Outcome(note=note)
+        return Outcome(note='%s; %s' % (note, oldest.note), skipped=True)
     bindir = Path(session.bin)
-    requirements = ROOT / 'tests' / 'requirements-compat.txt'
-    stamp = bindir.parent / '.logpoint-requirements'
-    wanted = requirements.read_text(encoding='utf-8') + (ROOT / 'tests' / 'unit' / 'requirements.txt').read_text()
-    if not stamp.exists() or stamp.read_text(encoding='utf-8') != wanted:
-        if log.run([bindir / 'python', '-m', 'pip', 'install', '--quiet', '-r', requirements], bindir=bindir) != 0:
-            return bad('could not install tests/requirements-compat.txt')
-        stamp.write_text(wanted, encoding='utf-8')
-    else:
-        log.note('reusing %s (requirements unchanged)' % bindir.parent)
+    if not compat_requirements(log, bindir, ROOT / 'tests' / 'requirements-compat.txt'):
+        return oldest + bad('could not install tests/requirements-compat.txt')
     units = run_pytest(log, 'compat', ['tests/unit', '-p', 'no:pytest-ansible'], python=bindir / 'python',
                        env={'PYTHONPATH': str(ROOT / 'tests' / 'simulator')}, bindir=bindir)
-    return units + smoke_playbook(run, log, bindir / 'python', 'ansible-core-2.21')
+    return oldest + units + smoke_playbook(run, log, bindir / 'python', 'ansible-core-2.21', 'job.yml')
 
 
 STAGES = {
@@ -443,7 +472,7 @@ STAGES = {
     'lint': (stage_lint, 'ansible-lint --profile production --offline'),
     'docs': (stage_docs, 'antsibull-docs lint-collection-docs --plugin-docs'),
     'smoke': (stage_smoke, 'build, galaxy-importer, install, tests/smoke/smoke.yml on the installed collection'),
-    'compat': (stage_compat, 'Python 3.12 + ansible-core 2.21: unit tests and smoke'),
+    'compat': (stage_compat, 'oldest declared ansible-core (Python 3.9) and 2.21 (Python 3.12): unit tests, job playbook'),
 }
 
 

@@ -1,13 +1,21 @@
 # Copyright: contributors to the logpoint.siem collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Write plugins/doc_fragments/connection*.py from the option table in plugins/module_utils/options.py.
+"""Write the generated parts of the plugin docs.
 
-Run after changing an option; the unit test tests/unit/test_options.py fails while they are out of sync.
+* plugins/doc_fragments/connection*.py, director.py and logicmonitor_lookup.py from the option table in
+  plugins/module_utils/options.py;
+* the suboptions of alert_rules' O(rules) (between the BEGIN/END suboptions lines of its DOCUMENTATION)
+  from the options of alert_rule, with O(...) references turned into O(rules[].<option>).
+
+Run after changing an option; the unit test tests/unit/plugins/module_utils/test_options.py fails while
+they are out of sync.
     python tools/gen_doc_fragments.py          # write
     python tools/gen_doc_fragments.py --check  # exit 1 if a fragment is stale
 """
 
+import ast
 import os
+import re
 import sys
 
 import yaml
@@ -16,6 +24,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, ".collections"))
 
 from ansible_collections.logpoint.siem.plugins.module_utils.options import CONNECTION_OPTIONS  # noqa: E402
+from ansible_collections.logpoint.siem.plugins.module_utils.resources.alert_rules import RULE_OPTIONS  # noqa: E402
 
 HEADER = '''# -*- coding: utf-8 -*-
 # Copyright: contributors to the logpoint.siem collection
@@ -67,25 +76,80 @@ def render(sections, lookup):
 
 
 FRAGMENTS = {
-    "connection.py": (("logpoint", "director"), False),
+    "connection.py": (("logpoint",), False),
+    "director.py": (("director",), False),
     "connection_lookup.py": (("logpoint",), True),
     "logicmonitor_lookup.py": (("logicmonitor",), True),
 }
 
 
+RULES_MODULE = os.path.join("plugins", "modules", "alert_rules.py")
+RULE_MODULE = os.path.join("plugins", "modules", "alert_rule.py")
+BEGIN = "    # BEGIN suboptions: written from the options of alert_rule by tools/gen_doc_fragments.py; do not edit\n"
+END = "    # END suboptions\n"
+REFERENCE = re.compile(r"O\(([a-z_]+)([.=)])")
+
+
+def documentation(relative):
+    """The DOCUMENTATION of a module file, parsed (without importing the module)."""
+    with open(os.path.join(ROOT, relative)) as handle:
+        tree = ast.parse(handle.read())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and [target.id for target in node.targets] == ["DOCUMENTATION"]:
+            return yaml.safe_load(node.value.value)
+    raise SystemExit("%s has no DOCUMENTATION" % relative)
+
+
+def _in_rules(text):
+    """O(time_range) of alert_rule is O(rules[].time_range) in alert_rules; other references stay."""
+    return REFERENCE.sub(lambda m: "O(rules[].%s%s" % m.groups() if m.group(1) in RULE_OPTIONS else m.group(0), text)
+
+
+def _rewrite(value):
+    if isinstance(value, dict):
+        return dict((key, _rewrite(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return [_rewrite(item) for item in value]
+    return _in_rules(value) if isinstance(value, str) else value
+
+
+def rule_suboptions():
+    """alert_rule's options that are options of one rule (RULE_OPTIONS), as suboptions of alert_rules' rules."""
+    options = documentation(RULE_MODULE)["options"]
+    missing = [name for name in RULE_OPTIONS if name not in options]
+    if missing:
+        raise SystemExit("%s does not document %s" % (RULE_MODULE, ", ".join(missing)))
+    body = yaml.safe_dump({"suboptions": _rewrite(dict((name, options[name]) for name in RULE_OPTIONS))},
+                          sort_keys=False, width=110, default_flow_style=False)
+    return "".join("    " + line + "\n" for line in body.splitlines())
+
+
+def render_rules_module(current):
+    if BEGIN not in current or END not in current:
+        raise SystemExit("%s: the BEGIN/END suboptions lines are missing" % RULES_MODULE)
+    head, rest = current.split(BEGIN, 1)
+    return head + BEGIN + rule_suboptions() + END + rest.split(END, 1)[1]
+
+
+def _sync(relative, render_text, check, stale):
+    path = os.path.join(ROOT, relative)
+    current = open(path).read() if os.path.exists(path) else None
+    text = render_text(current)
+    if current != text:
+        stale.append(os.path.basename(relative))
+        if not check:
+            with open(path, "w") as handle:
+                handle.write(text)
+
+
 def main(check=False):
     stale = []
     for filename, (sections, lookup) in FRAGMENTS.items():
-        path = os.path.join(ROOT, "plugins", "doc_fragments", filename)
-        text = render(sections, lookup)
-        current = open(path).read() if os.path.exists(path) else None
-        if current != text:
-            stale.append(filename)
-            if not check:
-                with open(path, "w") as handle:
-                    handle.write(text)
+        _sync(os.path.join("plugins", "doc_fragments", filename),
+              lambda current, sections=sections, lookup=lookup: render(sections, lookup), check, stale)
+    _sync(RULES_MODULE, render_rules_module, check, stale)
     if check and stale:
-        print("stale doc fragments: %s; run python tools/gen_doc_fragments.py" % ", ".join(stale))
+        print("stale generated docs: %s; run python tools/gen_doc_fragments.py" % ", ".join(stale))
         return 1
     return 0
 

@@ -51,24 +51,4 @@ options:
     - If not set, the value of the C(LOGPOINT_TIMEOUT) environment variable is used.
     type: int
     default: 30
-  director_url:
-    description:
-    - Base URL of the Director (Fabric) API server, for the incident modules with C(api=director).
-    - If not set, the value of the C(LOGPOINT_DIRECTOR_URL) environment variable is used.
-    type: str
-  director_token:
-    description:
-    - Bearer token generated in the Director Console (valid for 8 hours).
-    - If not set, the value of the C(LOGPOINT_DIRECTOR_TOKEN) environment variable is used.
-    type: str
-  pool_uuid:
-    description:
-    - The Logpoint pool UUID (Director Console, Settings, Configurations, LogPoint Pool).
-    - If not set, the value of the C(LOGPOINT_POOL_UUID) environment variable is used.
-    type: str
-  logpoint_identifier:
-    description:
-    - The Logpoint identifier inside the pool, as the Director Console shows it.
-    - If not set, the value of the C(LOGPOINT_IDENTIFIER) environment variable is used.
-    type: str
 '''

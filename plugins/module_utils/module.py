@@ -18,10 +18,11 @@ from ansible_collections.logpoint.siem.plugins.module_utils.client import Logpoi
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import (
     LogpointError, MissingLibraryError, as_logpoint_error, scrub)
 from ansible_collections.logpoint.siem.plugins.module_utils.options import (
-    check_credentials, connection_argspec, secret_values)
+    LOGPOINT, check_credentials, connection_argspec, secret_values)
 
 
-def run_module(argument_spec, run, *, connect=LogpointClient.from_options, no_log_warning=None, **kwargs):
+def run_module(argument_spec, run, *, connect=LogpointClient.from_options, connection=LOGPOINT, no_log_warning=None,
+               **kwargs):
     """Build the module and what ``run`` needs, call ``run``, report its outcome or its error.
 
     ``connect(params, warn=...)`` builds the client ``run`` receives (by default the Logpoint
@@ -30,8 +31,12 @@ def run_module(argument_spec, run, *, connect=LogpointClient.from_options, no_lo
     arguments go to AnsibleModule (``mutually_exclusive``, ``required_if``...). Credentials are checked
     (``check_credentials``) before anything else, and every failure, whatever its type, leaves through
     one ``fail_json`` scrubbed of every secret the task holds.
+
+    ``connection`` names the sections of connection options (``options.CONNECTION_OPTIONS``) the module
+    takes: ``options.LOGPOINT`` (the default), or ``options.WITH_DIRECTOR`` for the modules that can talk
+    to the Director (their DOCUMENTATION adds the ``logpoint.siem.director`` fragment).
     """
-    spec = connection_argspec()
+    spec = connection_argspec(connection)
     spec.update(argument_spec)
     kwargs.setdefault("supports_check_mode", True)
     module = AnsibleModule(argument_spec=spec, **kwargs)

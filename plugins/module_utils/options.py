@@ -16,8 +16,9 @@ from ansible.module_utils.common.parameters import AnsibleFallbackNotFound
 
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError
 
-# name -> spec. ``env`` is the environment variable; ``section`` groups options in the docs:
-# "logpoint" and "director" are in every module, "logicmonitor" only in the audit_logs lookup.
+# name -> spec. ``env`` is the environment variable; ``section`` says which plugins have the option:
+# "logpoint" every module and lookup (doc fragments connection / connection_lookup), "director" only the
+# incident modules (doc fragment director), "logicmonitor" only the audit_logs lookup (logicmonitor_lookup).
 CONNECTION_OPTIONS = {
     "url": {
         "type": "str", "env": "LOGPOINT_URL", "section": "logpoint",
@@ -90,10 +91,12 @@ CONNECTION_OPTIONS = {
     },
 }
 
-MODULE_SECTIONS = ("logpoint", "director")
+# The connection sets a module can take (``run_module(..., connection=...)``).
+LOGPOINT = ("logpoint",)
+WITH_DIRECTOR = ("logpoint", "director")
 
 
-def option_names(sections=MODULE_SECTIONS):
+def option_names(sections=LOGPOINT):
     return [name for name, spec in CONNECTION_OPTIONS.items() if spec["section"] in sections]
 
 
@@ -109,7 +112,7 @@ def env_if_set(*names):
     raise AnsibleFallbackNotFound
 
 
-def connection_argspec(sections=MODULE_SECTIONS):
+def connection_argspec(sections=LOGPOINT):
     """Argument spec entries for the connection options, with environment fallbacks."""
     argspec = {}
     for name in option_names(sections):

@@ -56,19 +56,174 @@ attributes:
 options:
   rules:
     description:
-      - The rules, each a dictionary with the options of M(logpoint.siem.alert_rule), with the same types,
-        choices and meaning - O(logpoint.siem.alert_rule#module:name) or O(logpoint.siem.alert_rule#module:id),
-        O(logpoint.siem.alert_rule#module:state), O(logpoint.siem.alert_rule#module:enabled),
-        O(logpoint.siem.alert_rule#module:query), O(logpoint.siem.alert_rule#module:repos),
-        O(logpoint.siem.alert_rule#module:time_range), O(logpoint.siem.alert_rule#module:condition)
-        and the rest.
+      - The rules, each a dictionary with the options of M(logpoint.siem.alert_rule) but its
+        O(logpoint.siem.alert_rule#module:pack) (the pack of all of them is O(pack)), with the same types,
+        choices, defaults and meaning. Each rule is checked against them before anything is written; an error names
+        the rule by its position and name.
       - The RV(logpoint.siem.alert_rule_info#module:alert_rules) of M(logpoint.siem.alert_rule_info) can be
         given as it is.
-      - A rule with O(logpoint.siem.alert_rule#module:state=absent) is deleted if it exists.
+      - A rule with O(rules[].state=absent) is deleted if it exists.
       - Each rule may be listed once.
     type: list
     elements: dict
     required: true
+    # BEGIN suboptions: written from the options of alert_rule by tools/gen_doc_fragments.py; do not edit
+    suboptions:
+      name:
+        description:
+        - The rule's name, at least 5 characters, unique on the Logpoint. Finds the rule when O(rules[].id) is not given.
+        - With O(rules[].id), a different name renames the rule.
+        type: str
+      id:
+        description:
+        - The rule's id, as returned by this module or M(logpoint.siem.alert_rule_info). Finds the rule instead of O(rules[].name).
+          A rule cannot be created with a chosen id.
+        type: str
+      state:
+        description:
+        - V(present) creates or updates the rule, V(absent) deletes it (with its notifications).
+        type: str
+        choices:
+        - present
+        - absent
+        default: present
+      enabled:
+        description:
+        - Whether the rule runs (activate or deactivate). A rule the module creates is enabled unless this is V(false);
+          on a Logpoint that creates rules inactive, the module reads the new rule back and activates it in the same
+          task.
+        type: bool
+      description:
+        description: Free text shown with the rule.
+        type: str
+      query:
+        description: The Logpoint search query. Required to create a rule.
+        type: str
+      repos:
+        description:
+        - Repos the query searches, by name (V(windows)), as V(<logpoint name>/<repo>), or by address (V(192.0.2.10:5504/windows)).
+          A name that exists on several Logpoints means all of them.
+        - Compared as a set. An unknown repo is an error that lists the repos that exist.
+        - Required to create a rule.
+        type: list
+        elements: str
+      time_range:
+        description:
+        - How far back each run searches, such as V(30m), V(1h) or V(2d); from 1 minute to 30 days, whole minutes. Required
+          to create a rule.
+        - Sent in one unit, the largest that divides it. Some Logpoints take at most 59 minutes, 720 hours or 30 days
+          per unit and combine units instead; a range such as V(90m) that such a Logpoint refuses in one unit is sent
+          once more as 1 hour and 30 minutes.
+        type: str
+      search_interval:
+        description:
+        - Minutes between runs; must divide O(rules[].time_range). The server's default is 10.
+        type: int
+      limit:
+        description: The most rows a run returns (server default 100).
+        type: int
+      condition:
+        description: When a run raises an incident. Required to create a rule.
+        type: dict
+        suboptions:
+          operator:
+            description:
+            - Compares the number of rows with O(rules[].condition.value). The API names are accepted too (V(greaterthan),
+              V(lessthan), V(moreequal), V(lessequal), V(equals) or V(equalsto), V(notequal)).
+            type: str
+            required: true
+            choices:
+            - '>'
+            - <
+            - '>='
+            - <=
+            - ==
+            - '!='
+            - greaterthan
+            - lessthan
+            - moreequal
+            - lessequal
+            - equals
+            - equalsto
+            - notequal
+          value:
+            description: The number of rows, 0 or more.
+            type: int
+            required: true
+      risk:
+        description: Risk of the incidents the rule raises. Required to create a rule.
+        type: str
+        choices:
+        - low
+        - medium
+        - high
+        - critical
+      aggregate:
+        description: How the risk value of an incident is calculated. V(max) when a rule is created without it.
+        type: str
+        choices:
+        - min
+        - max
+        - avg
+      flush_on_trigger:
+        description: After an alert, the next one is raised only from new events.
+        type: bool
+      throttling:
+        description:
+        - Raise at most one alert per value of O(rules[].throttling.field) within O(rules[].throttling.window) minutes.
+        - Give O(rules[].throttling.enabled=false) to turn throttling off.
+        type: dict
+        suboptions:
+          enabled:
+            description: Whether throttling is on.
+            type: bool
+            default: true
+          field:
+            description: The field to throttle on. Required when O(rules[].throttling.enabled=true).
+            type: str
+          window:
+            description: Minutes. Required when O(rules[].throttling.enabled=true).
+            type: int
+      attack_tags:
+        description: MITRE ATT&CK tag ids (attack tag hashes). Compared as a set.
+        type: list
+        elements: str
+      log_sources:
+        description: Log source names the rule is about. Compared as a set.
+        type: list
+        elements: str
+      metadata:
+        description:
+        - Free pairs of field and value; values are stored as text.
+        - C(managed_by) is reserved for the collection's marker.
+        type: dict
+      assignee:
+        description:
+        - User name or id the rule's incidents are assigned to. To create a rule the connection's O(username) is taken
+          when this is left out.
+        type: str
+      visible_to_usergroups:
+        description: User group names or ids that see the rule's incidents. Compared as a set.
+        type: list
+        elements: str
+      display_template:
+        description:
+        - A Jinja template for the incident's display. The empty string turns the template off.
+        - Logpoint's placeholders need escaping from Ansible, for example with C(!unsafe).
+        type: str
+      original_data:
+        description: Whether incidents keep the original log data for review ("four eyes").
+        type: bool
+      delay_interval:
+        description:
+        - Minutes to wait before processing, 0 to 1440. Logpoint uses it only when logs are timestamped by C(log_ts).
+        type: int
+      owner:
+        description:
+        - Read-only. The user who owns the rule, as M(logpoint.siem.alert_rule_info) returns it; accepted so that a
+          rule read back can be given to this module, ignored (with a warning when it differs).
+        type: str
+    # END suboptions
   pack:
     description:
       - The rule pack O(rules) belong to - a name of 1 to 64 letters, digits, C(.), C(_) and C(-), for example

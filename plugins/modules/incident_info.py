@@ -21,6 +21,7 @@ author:
   - logpoint.siem maintainers (@logpoint-siem)
 extends_documentation_fragment:
   - logpoint.siem.connection
+  - logpoint.siem.director
   - logpoint.siem.incident_selection
   - logpoint.siem.attributes
 attributes:
@@ -162,6 +163,7 @@ incidents:
 import time
 
 from ansible_collections.logpoint.siem.plugins.module_utils.module import run_module
+from ansible_collections.logpoint.siem.plugins.module_utils.options import WITH_DIRECTOR
 from ansible_collections.logpoint.siem.plugins.module_utils.resources.incidents import (
     INFO_ARGSPEC, Selection, backend_for, choose_api, describe, select)
 
@@ -187,7 +189,7 @@ def run(params, client, check_mode, warn):
 
 
 def main():
-    run_module(ARGUMENT_SPEC, run)
+    run_module(ARGUMENT_SPEC, run, connection=WITH_DIRECTOR)
 
 
 if __name__ == "__main__":

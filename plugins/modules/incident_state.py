@@ -35,6 +35,7 @@ author:
   - logpoint.siem maintainers (@logpoint-siem)
 extends_documentation_fragment:
   - logpoint.siem.connection
+  - logpoint.siem.director
   - logpoint.siem.incident_selection
   - logpoint.siem.converge
   - logpoint.siem.attributes
@@ -206,6 +207,7 @@ import time
 
 from ansible_collections.logpoint.siem.plugins.module_utils._converge import check_concurrency, execute
 from ansible_collections.logpoint.siem.plugins.module_utils.module import run_module
+from ansible_collections.logpoint.siem.plugins.module_utils.options import WITH_DIRECTOR
 from ansible_collections.logpoint.siem.plugins.module_utils.resources.incidents import (
     STATE_ARGSPEC, Selection, assignee_name, backend_for, check_desired, choose_api, plan_state, report,
     resolve_people, select)
@@ -238,7 +240,7 @@ def run(params, client, check_mode, warn):
 
 
 def main():
-    run_module(ARGUMENT_SPEC, run, required_one_of=[("ids", "filters")])
+    run_module(ARGUMENT_SPEC, run, connection=WITH_DIRECTOR, required_one_of=[("ids", "filters")])
 
 
 if __name__ == "__main__":

@@ -29,11 +29,14 @@ display = Display()
 def connection_values(plugin, options):
     """The connection options as modules see them: ``{{ }}`` in values templated (a variable such as
     ``logpoint_secret_key: "{{ vault_lp_secret }}"`` arrives untemplated), an empty value meaning not set,
-    booleans and numbers converted, ``~`` in paths expanded."""
+    booleans and numbers converted, ``~`` in paths expanded. Only the connection options the lookup
+    documents are there: the Logpoint ones, and the LogicMonitor ones of audit_logs; no lookup has the
+    Director options."""
     templar = getattr(plugin, "_templar", None)
     values = dict(options)
-    for name, spec in CONNECTION_OPTIONS.items():
-        value = values.get(name)
+    for name in [name for name in values if name in CONNECTION_OPTIONS]:
+        spec = CONNECTION_OPTIONS[name]
+        value = values[name]
         if isinstance(value, str) and templar is not None and ("{{" in value or "{%" in value):
             value = templar.template(value)
         if value is None or value == "":

@@ -2,7 +2,7 @@
 
 Usage (the smoke and compat sessions of noxfile.py call it)::
 
-    PYTHON tests/smoke/run_smoke.py --collections-path DIR [--workdir DIR]
+    PYTHON tests/smoke/run_smoke.py --collections-path DIR [--workdir DIR] [--playbook job.yml]
 
 PYTHON is the Python whose ``ansible-playbook`` runs (its venv's ``bin``); it needs the simulator's
 dependencies (flask, trustme, PyJWT, requests). The simulator runs in a thread of this process; the
@@ -28,15 +28,16 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n', 1)[0])
     parser.add_argument('--collections-path', required=True, help='holds ansible_collections/logpoint/siem')
     parser.add_argument('--workdir', default=None, help='scratch directory (default: a temporary one)')
+    parser.add_argument('--playbook', default='smoke.yml', help='a playbook of tests/smoke (default: smoke.yml)')
     args = parser.parse_args(argv)
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix='logpoint-smoke-'))
     workdir.mkdir(parents=True, exist_ok=True)
-    playbook = workdir / 'smoke.yml'
-    shutil.copyfile(HERE / 'smoke.yml', playbook)
+    playbook = workdir / args.playbook
+    shutil.copyfile(HERE / args.playbook, playbook)
     simulator = harness.ThreadSimulator(workdir).start()
     try:
         runner = harness.AnsibleRunner(workdir / 'ansible', sim=harness.SimClient(simulator),
-                                       collections_path=args.collections_path, python=sys.executable)
+                                       collections_path=Path(args.collections_path).resolve(), python=sys.executable)
         run = runner.playbook(playbook)
     finally:
         simulator.stop()

@@ -43,14 +43,14 @@ class CallbackModule(CallbackBase):
             handle.write(json.dumps(record, default=repr, sort_keys=True) + '\n')
 
     def _record(self, status, result, ignore_errors=False):
-        task = result.task
+        task = getattr(result, 'task', None) or result._task  # pylint: disable=protected-access  # < 2.19
         payload = getattr(result, 'result', None)
         if payload is None:  # ansible-core < 2.19
             payload = result._result  # pylint: disable=protected-access
         self._write({
             'event': 'task',
             'status': status,
-            'host': result.host.get_name(),
+            'host': (getattr(result, 'host', None) or result._host).get_name(),  # pylint: disable=protected-access
             'task': task.get_name(),
             'action': task.action,
             'ignore_errors': bool(ignore_errors),

@@ -10,15 +10,16 @@ import pytest
 from ansible.module_utils.common.parameters import AnsibleFallbackNotFound
 
 from ansible_collections.logpoint.siem.plugins.module_utils.options import (
-    CONNECTION_OPTIONS, connection_argspec, env_if_set, secret_option_names)
+    CONNECTION_OPTIONS, WITH_DIRECTOR, connection_argspec, env_if_set, secret_option_names)
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 
 
-def test_module_argspec_has_every_logpoint_and_director_option_with_env_fallback():
-    spec = connection_argspec()
-    assert set(spec) == {"url", "username", "secret_key", "token", "validate_certs", "ca_path", "timeout",
-                         "director_url", "director_token", "pool_uuid", "logpoint_identifier"}
+def test_module_argspec_has_every_logpoint_option_and_the_director_ones_on_request_with_env_fallback():
+    logpoint = {"url", "username", "secret_key", "token", "validate_certs", "ca_path", "timeout"}
+    assert set(connection_argspec()) == logpoint
+    spec = connection_argspec(WITH_DIRECTOR)
+    assert set(spec) == logpoint | {"director_url", "director_token", "pool_uuid", "logpoint_identifier"}
     for name, entry in spec.items():
         assert entry["fallback"] == (env_if_set, [CONNECTION_OPTIONS[name]["env"]])
     assert spec["validate_certs"]["default"] is True and spec["timeout"]["default"] == 30
