@@ -399,7 +399,8 @@ class RulePlan:
         elif self.outcome == "created":
             self._write = plan.add(_converge.Change(
                 self.label, "create", send=_explained(self.label, lambda: api.create_rule(client, self.model)),
-                applied=_explained(self.label, lambda: api.created_id(client, self.model["name"]))))
+                applied=_explained(self.label, lambda: api.created_id(client, self.model["name"])),
+                conflict=_explained(self.label, lambda: api.converge_created(client, self.model))))
         elif self.model:
             self._write = plan.add(_converge.Change(
                 self.label, "update", send=_explained(self.label, lambda: api.update_rule(client, self.model)),
