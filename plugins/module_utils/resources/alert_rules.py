@@ -61,7 +61,7 @@ MAX_DELAY = 1440
 TEXT_BOUNDS = {  # option -> (most characters, line breaks and tabs allowed)
     "name": (255, False), "id": (64, False), "description": (4096, True), "query": (32768, True),
     "display_template": (65536, True), "assignee": (255, False), "owner": (255, False),
-    "throttling.field": (255, False),
+    "throttling.field": (255, False), "time_range": (32, False),
 }
 LIST_BOUNDS = {  # option -> (most items, most characters an item)
     "repos": (1000, 255), "attack_tags": (1000, 255), "log_sources": (1000, 255), "visible_to_usergroups": (1000, 255),
@@ -233,7 +233,7 @@ def _condition(condition, check):
 def _throttling(throttling, check):
     if not throttling["enabled"]:
         return {"enabled": False}
-    if not throttling.get("field") or not throttling.get("window"):
+    if not throttling.get("field") or throttling.get("window") is None:
         check.fail("throttling", "give field and window (minutes) to throttle, or enabled: false to turn throttling off")
     problem = _bounds.number_problem(throttling["window"], 1, MAX_MINUTES, " minute(s); at most 30 days")
     if problem:

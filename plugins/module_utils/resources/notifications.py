@@ -240,7 +240,8 @@ def _plan_rule(plan, client, kind, desired, rule, current, update_secrets):
     """The entry of one rule and, when its notification differs, its diff and its change."""
     rule_id, name = rule
     compared = api.secrets_assumed(current, desired) if current and update_secrets == "on_create" else current
-    changes = sorted(desired if current is None else differing_keys(desired, compared))
+    # no notification yet: a create, even when the task gives no option (it then names what a create needs)
+    changes = sorted(desired or ["type"]) if current is None else sorted(differing_keys(desired, compared))
     plan.entries.append({"name": name, "id": rule_id, "changes": changes,
                          "outcome": "unchanged" if not changes else "created" if current is None else "updated"})
     if not changes:
