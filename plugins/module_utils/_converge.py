@@ -211,7 +211,7 @@ def lost_reply(error: BaseException) -> bool:
             and error.method != "GET")
 
 
-def _settle(call, pause=time.sleep):
+def _settle(call, pause=None):
     """Send once; after a lost reply, re-read and send once more only if the write did not arrive; a create
     that lost a race to the same name converges onto the object the other run made."""
     try:
@@ -222,7 +222,7 @@ def _settle(call, pause=time.sleep):
         if call.applied is None or not lost_reply(error):
             raise
         first = error
-    result = _reread(call, first, pause)
+    result = _reread(call, first, pause or time.sleep)
     if result:
         return result
     try:
