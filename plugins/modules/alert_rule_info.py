@@ -39,10 +39,10 @@ options:
   name:
     description:
       - Only the rule with this name, or the rules whose names match it as a shell-style pattern
-        (V(Brute force*), V(*VPN*)).
+        (V(Brute force*), V(*VPN*)). At most 255 characters, no control characters.
     type: str
   id:
-    description: Only the rule with this id (one request).
+    description: Only the rule with this id (one request). At most 64 characters, no control characters.
     type: str
   include_notifications:
     description:

@@ -65,7 +65,8 @@ options:
       - The RV(logpoint.siem.alert_rule_info#module:alert_rules) of M(logpoint.siem.alert_rule_info) can be
         given as it is.
       - A rule with O(logpoint.siem.alert_rule#module:state=absent) is deleted if it exists.
-      - Each rule may be listed once.
+      - Each rule may be listed once; at most 10000 rules. Each rule's options have the bounds documented in
+        M(logpoint.siem.alert_rule); every rule is checked before the first request.
     type: list
     elements: dict
     required: true
