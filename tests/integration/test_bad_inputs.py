@@ -315,3 +315,11 @@ def test_the_table_has_the_cases_the_issue_asks_for():
     # connection share (the incident and audit modules have their own).
     assert len(CASES) >= 110, len(CASES)
     print("bad inputs in this table: %d" % len(CASES))
+
+
+def test_owner_on_create_is_warned_not_ignored(call_module, sim):
+    created = call_module("alert_rule", rule(owner="analyst"))
+    assert created.changed and not created.failed, created
+    assert "owner is read-only; the new rule is owned by the connection's user admin, not analyst" \
+        in " ".join(created.warnings), created.warnings
+    assert not [w for w in call_module("alert_rule", rule(owner="admin")).warnings if "owner" in w]
