@@ -17,8 +17,16 @@ knows nothing of Logpoint paths; it only runs the plan:
   batched activation can take the id that a create of an earlier phase returned (``Change.result``).
 * A lost reply (``UncertainWriteError``, or ``ServerUnavailableError`` with 502/503/504 on a write) is
   never replayed blindly: ``applied()`` re-reads the server; a truthy value means the write took effect
-  and becomes the result, a falsy one means it never arrived and the write is sent once more. Without
-  ``applied`` the lost reply is raised.
+  and becomes the result, a falsy one means it never arrived and the write is sent once more. A reply
+  that timed out (``UncertainWriteError.in_flight``: the server may still be applying the write) is
+  re-read again after each pause of ``IN_FLIGHT_PAUSES`` (1 s, then 2 s) before the write is sent once
+  more; when that second send fails too, ``applied()`` is asked once more (the first write may have
+  landed meanwhile). Without ``applied`` the lost reply is raised.
+* A create refused because the object already exists (``ConflictError``: a concurrent run created it
+  between this run's read and its write) calls the change's ``conflict()``: the family re-reads the
+  object and converges onto it (an update when it differs from what this run wants) and returns the
+  result; a falsy one (the object still cannot be seen) raises the refusal. So overlapping runs that
+  create the same object all succeed, and it exists once.
 * When a write fails, every other write of the same phase is still settled and later phases do not
   start. The first error (in plan order) is raised with ``error.written``, the labels of every change
   written so far in plan order, and, when that list is not empty, a message ending
@@ -31,6 +39,7 @@ create; for a batched change, what its batch call returned) and also sets ``Chan
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, Optional
@@ -42,12 +51,15 @@ from ansible_collections.logpoint.siem.plugins.module_utils._concurrency import 
 )
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import (
     ConfigError,
+    ConflictError,
     LogpointError,
     ServerUnavailableError,
     UncertainWriteError,
 )
 
 LOST_REPLY_STATUSES = (502, 503, 504)
+# Pauses (seconds) between the re-reads after a reply that timed out, before the write is sent once more.
+IN_FLIGHT_PAUSES = (1.0, 2.0)
 
 # The argument spec fragment every writer adds to its own (documented by doc fragment logpoint.siem.converge).
 CONVERGE_ARGSPEC = {"max_concurrency": {"type": "int", "default": DEFAULT_CONCURRENCY}}
@@ -68,8 +80,8 @@ class Change:
     ``label`` names the object in messages ("alert rule 'X'"); ``action`` is the family's word for the
     write (create, update, delete, activate...). A change either has its own ``send()`` or a ``batch``
     key and an ``item`` (a value or a callable called when the phase starts) for ``Batch.send(items)``.
-    ``applied()`` settles a lost reply (see the module docstring). ``predicted`` is the result in check
-    mode. ``result`` is set by ``execute``.
+    ``applied()`` settles a lost reply, ``conflict()`` a create that lost a race to the same name (see
+    the module docstring). ``predicted`` is the result in check mode. ``result`` is set by ``execute``.
     """
 
     label: str
@@ -81,6 +93,7 @@ class Change:
     item: Any = None
     predicted: Any = None
     result: Any = None
+    conflict: Optional[Callable[[], Any]] = None
 
 
 @dataclass
@@ -129,6 +142,7 @@ class _Call:
     changes: list
     send: Callable[[], Any]
     applied: Optional[Callable[[], Any]]
+    conflict: Optional[Callable[[], Any]] = None
 
 
 def execute(plan: Plan, *, check_mode: bool, max_concurrency: int = DEFAULT_CONCURRENCY) -> list:
@@ -166,7 +180,7 @@ def _calls(plan, changes):
     calls, grouped = [], {}
     for change in changes:
         if change.batch is None:
-            calls.append(_Call([change], change.send, change.applied))
+            calls.append(_Call([change], change.send, change.applied, change.conflict))
             continue
         if change.batch not in grouped:
             grouped[change.batch] = []
@@ -197,15 +211,47 @@ def lost_reply(error: BaseException) -> bool:
             and error.method != "GET")
 
 
-def _settle(call):
-    """Send once; after a lost reply, re-read and send once more only if the write did not arrive."""
+def _settle(call, pause=None):
+    """Send once; after a lost reply, re-read and send once more only if the write did not arrive; a create
+    that lost a race to the same name converges onto the object the other run made."""
     try:
         return call.send()
     except LogpointError as error:
+        if isinstance(error, ConflictError) and call.conflict is not None:
+            return _converged(call, error)
         if call.applied is None or not lost_reply(error):
             raise
+        first = error
+    result = _reread(call, first, pause or time.sleep)
+    if result:
+        return result
+    try:
+        return call.send()
+    except LogpointError as error:
+        if isinstance(error, ConflictError) and call.conflict is not None:
+            return _converged(call, error)
+        result = call.applied() if getattr(first, "in_flight", False) else None  # the first one may have landed
+        if result:
+            return result
+        raise
+
+
+def _reread(call, error, pause):
+    """``applied()``; for a reply that timed out, again after each pause until it shows the write."""
     result = call.applied()
-    return result if result else call.send()
+    for seconds in IN_FLIGHT_PAUSES if getattr(error, "in_flight", False) else ():
+        if result:
+            break
+        pause(seconds)
+        result = call.applied()
+    return result
+
+
+def _converged(call, error):
+    result = call.conflict()
+    if not result:
+        raise error
+    return result
 
 
 def _with_written(error, labels):

@@ -250,8 +250,10 @@ class HttpTransport:
         if outcome.failure in ("connect", "transport"):
             detail = _exception_text(outcome.error)
             if outcome.failure == "transport" and not read:
-                raise UncertainWriteError("the connection failed before the reply arrived (%s)" % detail,
-                                          method=method, path=path)
+                error = UncertainWriteError("the connection failed before the reply arrived (%s)" % detail,
+                                            method=method, path=path)
+                error.in_flight = isinstance(outcome.error, requests.exceptions.Timeout) or "timed out" in detail.lower()
+                raise error
             raise TransportError("request failed%s: %s" % (tried, detail), method=method, path=path,
                                  advice=_transport_advice(url, detail))
         if outcome.failure == "body":

@@ -129,6 +129,9 @@ class UncertainWriteError(TransportError):
 
     advice = ("The change may have been applied. Run the task again: it reads the current state "
               "first and only sends what is still missing.")
+    # True when the reply timed out: the server may still be applying the write (the engine re-reads again
+    # after a pause before it sends the write once more).
+    in_flight = False
 
 
 class ServerUnavailableError(LogpointError):
@@ -191,6 +194,10 @@ class ValidationError(LogpointError):
 
 class ApiError(LogpointError):
     """The server answered but refused the request (200 + success:false, other 4xx/5xx)."""
+
+
+class ConflictError(ApiError):
+    """A create refused because an object of that name already exists (made meanwhile by a concurrent run)."""
 
 
 class ResponseFormatError(LogpointError):

@@ -51,13 +51,14 @@ options:
     version_added: 0.2.0
   name:
     description:
-      - The rule's name, at least 5 characters, unique on the Logpoint. Finds the rule when O(id) is not given.
+      - The rule's name, 5 to 255 characters without control characters (no line breaks or tabs), unique on the
+        Logpoint. Finds the rule when O(id) is not given.
       - With O(id), a different name renames the rule.
     type: str
   id:
     description:
       - The rule's id, as returned by this module or M(logpoint.siem.alert_rule_info). Finds the rule
-        instead of O(name). A rule cannot be created with a chosen id.
+        instead of O(name). A rule cannot be created with a chosen id. At most 64 characters.
     type: str
   state:
     description:
@@ -72,16 +73,17 @@ options:
         it in the same task.
     type: bool
   description:
-    description: Free text shown with the rule.
+    description: Free text shown with the rule; at most 4096 characters (line breaks and tabs allowed, no other control characters).
     type: str
   query:
-    description: The Logpoint search query. Required to create a rule.
+    description: The Logpoint search query, at most 32768 characters (line breaks and tabs allowed). Required to create a rule.
     type: str
   repos:
     description:
       - Repos the query searches, by name (V(windows)), as V(<logpoint name>/<repo>), or by address
         (V(192.0.2.10:5504/windows)). A name that exists on several Logpoints means all of them.
-      - Compared as a set. An unknown repo is an error that lists the repos that exist.
+      - Compared as a set. An unknown repo is an error that lists the repos that exist. At most 1000 repos of at
+        most 255 characters each.
       - Required to create a rule.
     type: list
     elements: str
@@ -95,10 +97,10 @@ options:
     type: str
   search_interval:
     description:
-      - Minutes between runs; must divide O(time_range). The server's default is 10.
+      - Minutes between runs, 1 to 43200 (30 days); must divide O(time_range). The server's default is 10.
     type: int
   limit:
-    description: The most rows a run returns (server default 100).
+    description: The most rows a run returns, 1 to 10000 (server default 100).
     type: int
   condition:
     description: When a run raises an incident. Required to create a rule.
@@ -113,7 +115,7 @@ options:
         choices: ['>', '<', '>=', '<=', '==', '!=', greaterthan, lessthan, moreequal, lessequal, equals, equalsto,
                   notequal]
       value:
-        description: The number of rows, 0 or more.
+        description: The number of rows, 0 to 2147483647.
         type: int
         required: true
   risk:
@@ -138,36 +140,38 @@ options:
         type: bool
         default: true
       field:
-        description: The field to throttle on. Required when O(throttling.enabled=true).
+        description: The field to throttle on, at most 255 characters. Required when O(throttling.enabled=true).
         type: str
       window:
-        description: Minutes. Required when O(throttling.enabled=true).
+        description: Minutes, 1 to 43200 (30 days). Required when O(throttling.enabled=true).
         type: int
   attack_tags:
-    description: MITRE ATT&CK tag ids (attack tag hashes). Compared as a set.
+    description: MITRE ATT&CK tag ids (attack tag hashes). Compared as a set. At most 1000 of at most 255 characters.
     type: list
     elements: str
   log_sources:
-    description: Log source names the rule is about. Compared as a set.
+    description: Log source names the rule is about. Compared as a set. At most 1000 of at most 255 characters.
     type: list
     elements: str
   metadata:
     description:
-      - Free pairs of field and value; values are stored as text.
+      - Free pairs of field and value; values are stored as text. At most 100 fields; a field name has 1 to 255
+        characters, a value is a text, number or boolean (no list or dict) of at most 1024 characters, neither
+        with control characters.
       - C(managed_by) is reserved for the collection's marker.
     type: dict
   assignee:
     description:
       - User name or id the rule's incidents are assigned to. To create a rule the connection's O(username)
-        is taken when this is left out.
+        is taken when this is left out. At most 255 characters.
     type: str
   visible_to_usergroups:
-    description: User group names or ids that see the rule's incidents. Compared as a set.
+    description: User group names or ids that see the rule's incidents. Compared as a set. At most 1000.
     type: list
     elements: str
   display_template:
     description:
-      - A Jinja template for the incident's display. The empty string turns the template off.
+      - A Jinja template for the incident's display, at most 65536 characters. The empty string turns the template off.
       - Logpoint's placeholders need escaping from Ansible, for example with C(!unsafe).
     type: str
   original_data:
@@ -181,7 +185,8 @@ options:
   owner:
     description:
       - Read-only. The user who owns the rule, as M(logpoint.siem.alert_rule_info) returns it; accepted so
-        that a rule read back can be given to this module, ignored (with a warning when it differs).
+        that a rule read back can be given to this module, ignored (with a warning when it differs, and when
+        a new rule gets the connection's user instead).
     type: str
 notes:
   - Needs the C(alertrules:read) and C(alertrules:write) scopes; repo names need C(logsource:read), user
@@ -191,7 +196,10 @@ notes:
   - Creating a rule costs one read more than the create itself, to learn whether the Logpoint made it
     active (and one activation when it did not).
   - If the reply to a write is lost, the module reads the rule again rather than sending the write
-    twice; running the task again converges in any case.
+    twice (after a reply that timed out, again after 1 and 2 seconds); running the task again converges in any case.
+  - A create refused because another run created a rule of that name in the meantime reads that rule and
+    converges onto it (an update when it differs), so overlapping runs of one task all succeed.
+  - Bad options (control characters, lengths and numbers outside the ranges above) fail before any request.
 seealso:
   - module: logpoint.siem.alert_rules
   - module: logpoint.siem.alert_rule_info

@@ -39,10 +39,10 @@ options:
   name:
     description:
       - Only the rule with this name, or the rules whose names match it as a shell-style pattern
-        (V(Brute force*), V(*VPN*)).
+        (V(Brute force*), V(*VPN*)). At most 255 characters, no control characters.
     type: str
   id:
-    description: Only the rule with this id (one request).
+    description: Only the rule with this id (one request). At most 64 characters, no control characters.
     type: str
   include_notifications:
     description:
@@ -128,7 +128,7 @@ notifications:
 
 from ansible_collections.logpoint.siem.plugins.module_utils.api.alert_rules import select_rules
 from ansible_collections.logpoint.siem.plugins.module_utils.module import run_module
-from ansible_collections.logpoint.siem.plugins.module_utils.resources.alert_rules import rule_options
+from ansible_collections.logpoint.siem.plugins.module_utils.resources.alert_rules import check_selector, rule_options
 from ansible_collections.logpoint.siem.plugins.module_utils.resources.notifications import notifications_of
 
 ARGUMENT_SPEC = {
@@ -139,6 +139,7 @@ ARGUMENT_SPEC = {
 
 
 def run(params, client, check_mode, warn):
+    check_selector(params["name"], params["id"])
     rules = select_rules(client, name=params["name"], rule_id=params["id"])
     result = {"alert_rules": [rule_options(rule, client) for rule in rules]}
     if params["include_notifications"]:

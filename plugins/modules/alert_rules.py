@@ -63,7 +63,7 @@ options:
       - The RV(logpoint.siem.alert_rule_info#module:alert_rules) of M(logpoint.siem.alert_rule_info) can be
         given as it is.
       - A rule with O(rules[].state=absent) is deleted if it exists.
-      - Each rule may be listed once.
+      - Each rule may be listed once; at most 10000 rules. Every rule is checked before the first request.
     type: list
     elements: dict
     required: true
@@ -71,13 +71,14 @@ options:
     suboptions:
       name:
         description:
-        - The rule's name, at least 5 characters, unique on the Logpoint. Finds the rule when O(rules[].id) is not given.
+        - The rule's name, 5 to 255 characters without control characters (no line breaks or tabs), unique on the Logpoint.
+          Finds the rule when O(rules[].id) is not given.
         - With O(rules[].id), a different name renames the rule.
         type: str
       id:
         description:
         - The rule's id, as returned by this module or M(logpoint.siem.alert_rule_info). Finds the rule instead of O(rules[].name).
-          A rule cannot be created with a chosen id.
+          A rule cannot be created with a chosen id. At most 64 characters.
         type: str
       state:
         description:
@@ -94,16 +95,19 @@ options:
           task.
         type: bool
       description:
-        description: Free text shown with the rule.
+        description: Free text shown with the rule; at most 4096 characters (line breaks and tabs allowed, no other
+          control characters).
         type: str
       query:
-        description: The Logpoint search query. Required to create a rule.
+        description: The Logpoint search query, at most 32768 characters (line breaks and tabs allowed). Required to
+          create a rule.
         type: str
       repos:
         description:
         - Repos the query searches, by name (V(windows)), as V(<logpoint name>/<repo>), or by address (V(192.0.2.10:5504/windows)).
           A name that exists on several Logpoints means all of them.
-        - Compared as a set. An unknown repo is an error that lists the repos that exist.
+        - Compared as a set. An unknown repo is an error that lists the repos that exist. At most 1000 repos of at most
+          255 characters each.
         - Required to create a rule.
         type: list
         elements: str
@@ -117,10 +121,10 @@ options:
         type: str
       search_interval:
         description:
-        - Minutes between runs; must divide O(rules[].time_range). The server's default is 10.
+        - Minutes between runs, 1 to 43200 (30 days); must divide O(rules[].time_range). The server's default is 10.
         type: int
       limit:
-        description: The most rows a run returns (server default 100).
+        description: The most rows a run returns, 1 to 10000 (server default 100).
         type: int
       condition:
         description: When a run raises an incident. Required to create a rule.
@@ -147,7 +151,7 @@ options:
             - equalsto
             - notequal
           value:
-            description: The number of rows, 0 or more.
+            description: The number of rows, 0 to 2147483647.
             type: int
             required: true
       risk:
@@ -179,36 +183,38 @@ options:
             type: bool
             default: true
           field:
-            description: The field to throttle on. Required when O(rules[].throttling.enabled=true).
+            description: The field to throttle on, at most 255 characters. Required when O(rules[].throttling.enabled=true).
             type: str
           window:
-            description: Minutes. Required when O(rules[].throttling.enabled=true).
+            description: Minutes, 1 to 43200 (30 days). Required when O(rules[].throttling.enabled=true).
             type: int
       attack_tags:
-        description: MITRE ATT&CK tag ids (attack tag hashes). Compared as a set.
+        description: MITRE ATT&CK tag ids (attack tag hashes). Compared as a set. At most 1000 of at most 255 characters.
         type: list
         elements: str
       log_sources:
-        description: Log source names the rule is about. Compared as a set.
+        description: Log source names the rule is about. Compared as a set. At most 1000 of at most 255 characters.
         type: list
         elements: str
       metadata:
         description:
-        - Free pairs of field and value; values are stored as text.
+        - Free pairs of field and value; values are stored as text. At most 100 fields; a field name has 1 to 255 characters,
+          a value is a text, number or boolean (no list or dict) of at most 1024 characters, neither with control characters.
         - C(managed_by) is reserved for the collection's marker.
         type: dict
       assignee:
         description:
         - User name or id the rule's incidents are assigned to. To create a rule the connection's O(username) is taken
-          when this is left out.
+          when this is left out. At most 255 characters.
         type: str
       visible_to_usergroups:
-        description: User group names or ids that see the rule's incidents. Compared as a set.
+        description: User group names or ids that see the rule's incidents. Compared as a set. At most 1000.
         type: list
         elements: str
       display_template:
         description:
-        - A Jinja template for the incident's display. The empty string turns the template off.
+        - A Jinja template for the incident's display, at most 65536 characters. The empty string turns the template
+          off.
         - Logpoint's placeholders need escaping from Ansible, for example with C(!unsafe).
         type: str
       original_data:
@@ -221,7 +227,8 @@ options:
       owner:
         description:
         - Read-only. The user who owns the rule, as M(logpoint.siem.alert_rule_info) returns it; accepted so that a
-          rule read back can be given to this module, ignored (with a warning when it differs).
+          rule read back can be given to this module, ignored (with a warning when it differs, and when a new rule gets
+          the connection's user instead).
         type: str
     # END suboptions
   pack:

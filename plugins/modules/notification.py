@@ -52,7 +52,10 @@ options:
     required: true
     choices: [email, http]
   alert_rules:
-    description: The alert rules, by name or id. They all get the same notification.
+    description:
+      - The alert rules, by name or id. They all get the same notification.
+      - At least one and at most 1000, each of 1 to 255 characters without control characters; an empty list
+        is an error.
     type: list
     elements: str
     required: true
@@ -77,7 +80,7 @@ options:
     type: dict
     suboptions:
       value:
-        description: Number of incidents, 0 or more.
+        description: Number of incidents, 0 to the number of units in 30 days (43200 minutes, 720 hours, 30 days).
         type: int
         required: true
       unit:
@@ -86,16 +89,21 @@ options:
         required: true
         choices: [minute, hour, day]
   recipients:
-    description: Email only. The addresses, compared as a set. Required to create an email notification.
+    description:
+      - Email only. The addresses, compared as a set. Required to create an email notification.
+      - At most 100 addresses of at most 254 characters, without white space or control characters.
     type: list
     elements: str
   subject:
     description:
       - Email only. The subject; Logpoint's Jinja placeholders such as C({{ alert_name }}) are allowed (escape
         them from Ansible with C(!unsafe)). Required to create an email notification.
+      - At most 998 characters and no line break (it becomes a mail header).
     type: str
   template:
-    description: Email only. The HTML body template (Jinja allowed). Required to create an email notification.
+    description:
+      - Email only. The HTML body template (Jinja allowed). Required to create an email notification.
+      - At most 65536 characters; line breaks and tabs allowed, no other control characters.
     type: str
   search_link:
     description: Email only. Whether the email links to the search (a new notification does).
@@ -103,13 +111,15 @@ options:
   logo:
     description:
       - Email only. The logo to show, such as a C(data:image/jpeg;base64,...) URI; the empty string shows none
-        (the default of a new notification).
+        (the default of a new notification). At most 262144 characters.
     type: str
   http_url:
     description:
       - HTTP only. The URL to call; the protocol (HTTP or HTTPS) comes from it. Required to create an HTTP
         notification.
       - Not called C(url), which is the Logpoint's address (see O(url)).
+      - An C(http://) or C(https://) URL with a host, at most 2048 characters, without spaces or control
+        characters (a line break would inject a header).
     type: str
   method:
     description: HTTP only. The request method. V(POST) when an HTTP notification is created without it.
@@ -119,9 +129,10 @@ options:
     description:
       - HTTP only. The request body, usually JSON text with Logpoint's placeholders such as
         C({{ alert_name }}), C({{ risk }}), C({{ rows_count }}) (escape them from Ansible with C(!unsafe)).
+      - At most 65536 characters; line breaks and tabs allowed, no other control characters.
     type: str
   query_string:
-    description: HTTP only. The query string added to O(http_url).
+    description: HTTP only. The query string added to O(http_url); at most 8192 characters, no control characters.
     type: str
   auth:
     description: HTTP only. How the request authenticates. V(none) when an HTTP notification is created without it.
@@ -135,13 +146,13 @@ options:
         required: true
         choices: [none, api_token, basic, bearer]
       key:
-        description: The header name (V(api_token)) or the user name (V(basic)). Not a secret.
+        description: The header name (V(api_token)) or the user name (V(basic)). Not a secret. At most 256 characters, no control characters.
         type: str
       value:
-        description: The token of V(api_token) or V(bearer). Secret.
+        description: The token of V(api_token) or V(bearer). Secret. At most 8192 characters, no control characters.
         type: str
       password:
-        description: The password of V(basic). Secret.
+        description: The password of V(basic). Secret. At most 8192 characters, no control characters.
         type: str
   update_secrets:
     description:

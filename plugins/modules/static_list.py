@@ -64,6 +64,7 @@ options:
   values:
     description:
       - The values of the list. Mutually exclusive with O(src).
+      - Each value has at most 4096 characters (after trimming) and no control character.
     type: list
     elements: str
   src:
@@ -72,6 +73,7 @@ options:
         looked up in the C(files/) directory of the role or playbook, like M(ansible.builtin.copy) does.
         Mutually exclusive with O(values).
       - A CSV file is read line by line; a line with commas is one value, so give one column.
+      - A line (a value, trimmed) has at most 4096 characters.
     type: path
   state:
     description:

@@ -35,7 +35,7 @@ options:
   name:
     description:
       - Keep only lists whose name matches this glob pattern, such as V(BAD_*). Case does not matter
-        (Logpoint keeps names upper-cased).
+        (Logpoint keeps names upper-cased). At most 100 characters, no control characters.
     type: str
   list_type:
     description:

@@ -35,7 +35,12 @@ import fnmatch
 
 from ansible_collections.logpoint.siem.plugins.module_utils._concurrency import DEFAULT_CONCURRENCY, fan_out
 from ansible_collections.logpoint.siem.plugins.module_utils._response import id_of
-from ansible_collections.logpoint.siem.plugins.module_utils.errors import ApiError, NotFoundError, ValidationError
+from ansible_collections.logpoint.siem.plugins.module_utils.errors import (
+    ApiError,
+    ConflictError,
+    NotFoundError,
+    ValidationError,
+)
 from ansible_collections.logpoint.siem.plugins.module_utils.state import differing_keys, normalise_bool, normalise_int
 
 READ_SCOPE = "alertrules:read"
@@ -371,18 +376,33 @@ def _other_form(model, exc):
 
 
 def create_rule(client, model):
-    """Create; returns the new id. A name refused as taken, though the listing did not show it, says why."""
+    """Create; returns the new id. A name refused as taken is a ``ConflictError`` (the engine then calls
+    ``converge_created``); its advice says why the listing may not have shown the rule."""
     try:
         return id_of(_post_rule(client, CREATE_PATH, model))
     except ApiError as exc:
         if "already exists" in str(exc.server_message or exc.message).lower():
-            exc.advice = HIDDEN_OWNER_ADVICE
+            raise ConflictError(exc.message, status=exc.status, method=exc.method, path=exc.path,
+                                advice=HIDDEN_OWNER_ADVICE, server_message=exc.server_message) from None
         raise
 
 
 def created_id(client, name):
     """The id of the rule named ``name`` if it exists (a create whose reply was lost), else None."""
     return id_of(_named(list_rules(client), name) or {})
+
+
+def converge_created(client, model):
+    """After a create refused because the name is taken (a concurrent run created the rule first): the id of
+    the rule of that name, updated to ``model`` when its facts or marker differ; None when the listing does
+    not show it (another user's rule)."""
+    current = find_rule(client, name=model["name"])
+    if current is None:
+        return None
+    rule_id = id_of(current)
+    if differing_keys(rule_facts(model), rule_facts(current)) or rule_marker(model) != rule_marker(current):
+        update_rule(client, dict(model, id=rule_id))
+    return rule_id
 
 
 def update_rule(client, model):

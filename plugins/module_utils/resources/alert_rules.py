@@ -34,7 +34,7 @@ import re
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.logpoint.siem.plugins.module_utils import _converge
+from ansible_collections.logpoint.siem.plugins.module_utils import _bounds, _converge
 from ansible_collections.logpoint.siem.plugins.module_utils._concurrency import DEFAULT_CONCURRENCY
 from ansible_collections.logpoint.siem.plugins.module_utils.api import alert_rules as api
 from ansible_collections.logpoint.siem.plugins.module_utils.api.repos import resolve_repos
@@ -54,6 +54,22 @@ PACK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 SYMBOLS = dict((name, symbol) for symbol, name in api.OPERATORS.items())
 MIN_RANGE, MAX_RANGE = 60, 30 * 86400
 MAX_DELAY = 1440
+# Bounds checked before any request (the API documents only some: name >= 5 characters, time range 1 minute
+# to 30 days, delay 0-1440 minutes; the rest are chosen so that no real rule is refused: the longest
+# minute value is the longest time range, counts fit the 32-bit integers servers store, a name or a field
+# fits the 255-character columns, and a text is far above the largest real rule seen).
+TEXT_BOUNDS = {  # option -> (most characters, line breaks and tabs allowed)
+    "name": (255, False), "id": (64, False), "description": (4096, True), "query": (32768, True),
+    "display_template": (65536, True), "assignee": (255, False), "owner": (255, False),
+    "throttling.field": (255, False), "time_range": (32, False),
+}
+LIST_BOUNDS = {  # option -> (most items, most characters an item)
+    "repos": (1000, 255), "attack_tags": (1000, 255), "log_sources": (1000, 255), "visible_to_usergroups": (1000, 255),
+}
+MAX_MINUTES = MAX_RANGE // 60  # 43200: search_interval and throttling.window, in minutes
+MAX_LIMIT = 10000
+MAX_METADATA, MAX_METADATA_VALUE = 100, 1024
+MAX_RULES = 10000  # rules of one alert_rules task
 SERVER_SEARCH_INTERVAL = 10  # minutes, what the server assumes when a create leaves it out
 REQUIRED_TO_CREATE = ("query", "repos", "time_range", "condition", "risk")
 CREATE_DEFAULTS = {
@@ -124,6 +140,8 @@ def rule_label(options):
 
 def checked_rules(rules):
     """alert_rules: each rule checked against alert_rule's options; errors name the rule's position and name."""
+    if len(rules) > MAX_RULES:
+        raise ConfigError("rules: %d rules given; at most %d are accepted in one task" % (len(rules), MAX_RULES))
     validator = ArgumentSpecValidator(RULE_OPTIONS, required_one_of=[("name", "id")])
     checked = []
     for index, rule in enumerate(rules):
@@ -173,18 +191,41 @@ def _range_seconds(value, check):
     return seconds
 
 
-def _bounded(option, least, most=None):
+def _bounded(option, least, most, unit=""):
     def normalise(value, check):
-        if value < least or (most is not None and value > most):
-            allowed = "%d to %d" % (least, most) if most else "at least %d" % least
-            check.fail(option, "%d is not %s" % (value, allowed))
+        problem = _bounds.number_problem(value, least, most, unit)
+        if problem:
+            check.fail(option, problem)
         return value
     return normalise
+
+
+def check_texts(options, label):
+    """The texts and lists of one rule's options within ``TEXT_BOUNDS`` / ``LIST_BOUNDS`` (no request needed);
+    raises a ConfigError naming the rule and the option."""
+    check = _Check(label, None)
+    throttling = options.get("throttling") or {}
+    values = dict(options, **{"throttling.field": throttling.get("field")})
+    for option, (most, multiline) in TEXT_BOUNDS.items():
+        if values.get(option) is not None:
+            problem = _bounds.text_problem(values[option], most, multiline)
+            if problem:
+                check.fail(option, problem)
+    for option, (most_items, most_chars) in LIST_BOUNDS.items():
+        if values.get(option) is not None:
+            problem = _bounds.items_problem(values[option], most_items, most_chars)
+            if problem:
+                check.fail(option, problem)
+    if options.get("metadata") is not None:
+        _metadata(options["metadata"], check)
 
 
 def _condition(condition, check):
     if condition["value"] < 0:
         check.fail("condition.value", "%d is below 0" % condition["value"])
+    problem = _bounds.number_problem(condition["value"], 0, _bounds.INT32_MAX)
+    if problem:
+        check.fail("condition.value", problem)
     operator = api.OPERATORS.get(condition["operator"]) or api.API_OPERATORS[condition["operator"]]
     return {"operator": operator, "value": condition["value"]}
 
@@ -192,16 +233,27 @@ def _condition(condition, check):
 def _throttling(throttling, check):
     if not throttling["enabled"]:
         return {"enabled": False}
-    if not throttling.get("field") or not throttling.get("window"):
+    if not throttling.get("field") or throttling.get("window") is None:
         check.fail("throttling", "give field and window (minutes) to throttle, or enabled: false to turn throttling off")
-    if throttling["window"] < 1:
-        check.fail("throttling.window", "%d is not at least 1 minute" % throttling["window"])
+    problem = _bounds.number_problem(throttling["window"], 1, MAX_MINUTES, " minute(s); at most 30 days")
+    if problem:
+        check.fail("throttling.window", problem)
     return {"enabled": True, "field": throttling["field"], "window": throttling["window"]}
 
 
 def _metadata(metadata, check):
     if MARKER["field"] in metadata:
         check.fail("metadata", "%s is reserved: the collection sets it on the rules it creates" % MARKER["field"])
+    if len(metadata) > MAX_METADATA:
+        check.fail("metadata", "has %d fields; at most %d are accepted" % (len(metadata), MAX_METADATA))
+    for key, value in metadata.items():
+        problem = _bounds.text_problem(str(key), 255, least=1)
+        if problem:
+            check.fail("metadata", "the field name %s" % problem)
+        problem = _bounds.scalar_problem(value) or _bounds.text_problem(
+            "" if value is None else str(value), MAX_METADATA_VALUE)
+        if problem:
+            check.fail("metadata.%s" % key, problem)
     return dict((str(k), "" if v is None else str(v)) for k, v in metadata.items())
 
 
@@ -226,7 +278,8 @@ def _usergroups(groups, check):
 # In this order: the first bad option of a rule is the one reported.
 _NORMALISERS = (
     ("name", _name), ("query", _query), ("time_range", _range_seconds),
-    ("search_interval", _bounded("search_interval", 1)), ("limit", _bounded("limit", 1)),
+    ("search_interval", _bounded("search_interval", 1, MAX_MINUTES, "")),
+    ("limit", _bounded("limit", 1, MAX_LIMIT)),
     ("delay_interval", _bounded("delay_interval", 0, MAX_DELAY)), ("condition", _condition),
     ("throttling", _throttling), ("metadata", _metadata), ("attack_tags", _as_frozenset),
     ("log_sources", _as_frozenset), ("repos", _repos), ("assignee", _assignee),
@@ -234,9 +287,32 @@ _NORMALISERS = (
 )
 
 
+_RESOLVED = ("repos", "assignee", "visible_to_usergroups")  # checked when their names are resolved
+
+
+def check_options(options):
+    """Every check of one rule's options that needs no request (texts, lists, numbers, time range...),
+    so that a bad rule fails before the first request; raises a ConfigError naming the rule and the option."""
+    check = _Check(rule_label(options), None)
+    check_texts(options, check.label)
+    for option, normalise in _NORMALISERS:
+        if option not in _RESOLVED and options.get(option) is not None:
+            normalise(options[option], check)
+    return options
+
+
+def check_selector(name, rule_id):
+    """alert_rule_info's name (a glob) and id within the bounds of a rule's name and id, before any request."""
+    for option, value in (("name", name), ("id", rule_id)):
+        problem = _bounds.text_problem(value, TEXT_BOUNDS[option][0]) if value is not None else None
+        if problem:
+            raise ConfigError("%s: %s" % (option, problem))
+
+
 def desired_facts(options, client):
     """The facts of the options a user set (None means not managed); raises ConfigError naming the option."""
     check = _Check(rule_label(options), client)
+    check_texts(options, check.label)
     facts = dict((key, value) for key, value in options.items() if value is not None and key not in NOT_COMPARED)
     for option, normalise in _NORMALISERS:
         if option in facts:
@@ -399,7 +475,8 @@ class RulePlan:
         elif self.outcome == "created":
             self._write = plan.add(_converge.Change(
                 self.label, "create", send=_explained(self.label, lambda: api.create_rule(client, self.model)),
-                applied=_explained(self.label, lambda: api.created_id(client, self.model["name"]))))
+                applied=_explained(self.label, lambda: api.created_id(client, self.model["name"])),
+                conflict=_explained(self.label, lambda: api.converge_created(client, self.model))))
         elif self.model:
             self._write = plan.add(_converge.Change(
                 self.label, "update", send=_explained(self.label, lambda: api.update_rule(client, self.model)),
@@ -441,9 +518,7 @@ def plan_rule(options, current, client, pack=None):
     pack the rule belongs to (None: no pack)."""
     label = rule_label(options)
     current_facts = api.rule_facts(current) if current else None
-    owner = _owner_name(api.owner_of(current), client) if current and options.get("owner") else None
-    if owner and options["owner"] not in (owner, api.owner_of(current)):
-        client.warn("%s: owner is read-only; the rule stays owned by %s" % (label, owner))
+    _warn_owner(options, current, client, label)
     if options.get("state") == "absent":
         if current is None:
             return RulePlan(label, None, "unchanged")
@@ -464,6 +539,21 @@ def plan_rule(options, current, client, pack=None):
     return RulePlan(label, current, "updated" if changes else "unchanged", changes=changes, model=model,
                     enable=desired["enabled"] if "enabled" in changes else None, before=before, after=after,
                     facts=dict(current_facts, **desired))
+
+
+def _warn_owner(options, current, client, label):
+    """``owner`` cannot be set through the API: say so when it differs from the owner the rule has or gets."""
+    wanted = options.get("owner")
+    if not wanted or options.get("state") == "absent":
+        return
+    if current is None:
+        if wanted != client.username:
+            client.warn("%s: owner is read-only; the new rule is owned by the connection's user %s, not %s"
+                        % (label, client.username or "(the user of the token)", wanted))
+        return
+    owner = _owner_name(api.owner_of(current), client)
+    if owner and wanted not in (owner, api.owner_of(current)):
+        client.warn("%s: owner is read-only; the rule stays owned by %s" % (label, owner))
 
 
 def _plan_create(label, desired, client, pack=None):
@@ -520,6 +610,7 @@ def _activate(client, ids, created, listed, max_concurrency):
 def converge_rule(client, options, check_mode, max_concurrency=DEFAULT_CONCURRENCY, pack=None):
     """alert_rule: one rule found by id or name -> ``(changed, result, diff)``; ``pack``: the pack it belongs to."""
     check_pack(pack)
+    check_options(options)
     current = api.find_rule(client, name=options.get("name"), rule_id=options.get("id"))
     _refuse_missing_id(options, current)
     rule_plan = plan_rule(options, current, client, pack)
@@ -539,6 +630,8 @@ def converge_rules(client, rules, purge, check_mode, max_concurrency=DEFAULT_CON
     """
     _check_purge(rules, purge, check_pack(pack), allow_empty)
     _refuse_duplicates(rules)
+    for options in rules:
+        check_options(options)
     listed = api.list_rules(client)
     currents, full = _current_rules(client, rules, listed, purge, max_concurrency)
     rule_plans = []

@@ -31,6 +31,7 @@ import tempfile
 from array import array
 from bisect import bisect_left
 
+from ansible_collections.logpoint.siem.plugins.module_utils import _bounds
 from ansible_collections.logpoint.siem.plugins.module_utils._converge import CONVERGE_ARGSPEC, Change, Plan
 from ansible_collections.logpoint.siem.plugins.module_utils.api.lists import import_list, list_lists
 from ansible_collections.logpoint.siem.plugins.module_utils._response import id_of
@@ -40,6 +41,9 @@ from ansible_collections.logpoint.siem.plugins.module_utils.indicators import KI
 EXTENSIONS = (".csv", ".txt")
 LIST_TYPES = ("static_list", "dynamic_list")
 DIFF_SAMPLE = 20
+# The longest value (a line) of a list, in characters: far above any indicator (a URL of 2048, a domain of
+# 253, a SHA-512 of 128), so that a value is never a whole file without line breaks.
+MAX_VALUE = 4096
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,98}[A-Za-z0-9]$")
 _HALVES = struct.Struct(">QQ")  # a digest as two big-endian 8-byte numbers
 _BUCKETS = 256
@@ -88,6 +92,9 @@ def read_source_lines(path):
             for number, line in enumerate(handle, 1):
                 if "\x00" in line:
                     raise ConfigError("src: %s is not a text file (NUL byte on line %d)" % (path, number))
+                if len(line.strip()) > MAX_VALUE:
+                    raise ConfigError("src: %s line %d is %d characters long; a value may have at most %d"
+                                      % (path, number, len(line.strip()), MAX_VALUE))
                 yield line
     except UnicodeDecodeError as exc:
         raise ConfigError("src: %s is not a UTF-8 text file (%s)" % (path, exc.reason))
@@ -100,7 +107,11 @@ def check_inline_values(values):
     for index, value in enumerate(values):
         if value is not None and re.search(r"[\r\n]", str(value)):
             raise ConfigError("values: item %d (%r) contains a line break; give one value per item" % (index, value))
-        yield "" if value is None else str(value)
+        text = "" if value is None else str(value)
+        problem = _bounds.text_problem(text.strip(), MAX_VALUE)
+        if problem:
+            raise ConfigError("values: item %d %s" % (index, problem))
+        yield text
 
 
 class Screened:
@@ -394,6 +405,9 @@ def filter_lists(lists, name=None, list_type=None):
 
 def read_lists(client, name, list_type, include_values):
     """The lists matching ``name`` (a glob) and ``list_type``, with their values when asked (static_list_info)."""
+    problem = _bounds.text_problem(name, 100) if name is not None else None
+    if problem:
+        raise ConfigError("name: %s (a list name has 2 to 100 characters)" % problem)
     lists = filter_lists(list_lists(client, with_values=include_values), name=name, list_type=list_type)
     if not include_values:
         for entry in lists:

@@ -16,8 +16,9 @@ concurrently.
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit
 
-from ansible_collections.logpoint.siem.plugins.module_utils import _converge
+from ansible_collections.logpoint.siem.plugins.module_utils import _bounds, _converge
 from ansible_collections.logpoint.siem.plugins.module_utils._concurrency import DEFAULT_CONCURRENCY
 from ansible_collections.logpoint.siem.plugins.module_utils.api import notifications as api
 from ansible_collections.logpoint.siem.plugins.module_utils.api.alert_rules import list_rules
@@ -38,6 +39,19 @@ CREATE_DEFAULTS = {
     "http": {"enabled": True, "dispatch": "auto", "method": "POST", "body": "", "query_string": "",
              "auth": {"type": "none"}},
 }
+
+# Bounds checked before any request (the API documents none): an address fits RFC 5321 (254 characters),
+# a subject one RFC 5322 header line (998) and holds no line break (it becomes a mail header), a URL the
+# 2048 characters browsers and proxies take, a threshold at most 30 days in its unit (the longest alert
+# rule time range), texts far above any real notification.
+TEXT_BOUNDS = {  # option -> (most characters, line breaks and tabs allowed)
+    "subject": (998, False), "template": (65536, True), "logo": (262144, False), "http_url": (2048, False),
+    "body": (65536, True), "query_string": (8192, False), "auth.key": (256, False),
+}
+SECRET_BOUND = 8192  # auth.value and auth.password: header values, never shown in a message
+MAX_RECIPIENTS, MAX_ADDRESS = 100, 254
+MAX_RULES = 1000  # alert_rules of one task
+THRESHOLD_MOST = {"minute": 43200, "hour": 720, "day": 30}
 
 # The argument spec of the notification module (with the connection options and max_concurrency).
 NOTIFICATION_OPTIONS = {
@@ -71,8 +85,33 @@ NOTIFICATION_OPTIONS = {
 
 # ---- options -> facts -------------------------------------------------------------------------
 
+def check_bounds(params):
+    """Texts, secrets, lists and numbers within the bounds above (no request needed); ConfigError naming the option."""
+    if not params.get("alert_rules"):
+        raise ConfigError("alert_rules: the list is empty; name at least one alert rule (by name or id) to give "
+                          "the notification to")
+    problem = _bounds.items_problem(params["alert_rules"], MAX_RULES, 255)
+    if problem or any(not str(value).strip() for value in params["alert_rules"]):
+        raise ConfigError("alert_rules: %s" % (problem or "an item is empty; give alert rule names or ids"))
+    auth = params.get("auth") or {}
+    values = dict(params, **{"auth.key": auth.get("key")})
+    for option, (most, multiline) in TEXT_BOUNDS.items():
+        problem = _bounds.text_problem(values[option], most, multiline) if values.get(option) is not None else None
+        if problem:
+            raise ConfigError("%s: %s" % (option, problem))
+    for part in SECRET_PARTS:
+        if auth.get(part) is not None and _bounds.text_problem(auth[part], SECRET_BOUND):
+            raise ConfigError("auth.%s: the value has a control character such as a line break, or is longer than "
+                              "%d characters (the value is not shown)" % (part, SECRET_BOUND))
+    threshold = params.get("threshold")
+    if threshold and threshold["value"] > THRESHOLD_MOST[threshold["unit"]]:
+        raise ConfigError("threshold.value: %d is not 0 to %d %s(s): at most 30 days"
+                          % (threshold["value"], THRESHOLD_MOST[threshold["unit"]], threshold["unit"]))
+
+
 def desired_facts(params):
     """The facts of the options given; raises ConfigError naming the option."""
+    check_bounds(params)
     kind = params["type"]
     wrong = [name for kinds in OPTIONS_OF.values() for name in kinds
              if name not in OPTIONS_OF[kind] and params.get(name) is not None]
@@ -88,12 +127,26 @@ def desired_facts(params):
 def _recipients(recipients):
     if not recipients or any("@" not in address for address in recipients):
         raise ConfigError("recipients: give one or more email addresses")
+    problem = _bounds.items_problem(recipients, MAX_RECIPIENTS, MAX_ADDRESS)
+    if problem:
+        raise ConfigError("recipients: %s" % problem)
+    spaced = next((address for address in recipients if any(char.isspace() for char in address)), None)
+    if spaced is not None:
+        raise ConfigError("recipients: %r is not an email address (it contains white space)" % spaced)
     return frozenset(recipients)
 
 
 def _http_url(url):
     if not url.lower().startswith(("http://", "https://")):
         raise ConfigError("http_url: %r is not an http:// or https:// URL" % url)
+    if " " in url:
+        raise ConfigError("http_url: the URL contains a space; encode it as %20")
+    try:
+        host = urlsplit(url).hostname
+    except ValueError as exc:
+        raise ConfigError("http_url: %r is not a valid URL (%s)" % (url, exc))
+    if not host:
+        raise ConfigError("http_url: %r has no host name" % url)
     return url
 
 
@@ -187,7 +240,8 @@ def _plan_rule(plan, client, kind, desired, rule, current, update_secrets):
     """The entry of one rule and, when its notification differs, its diff and its change."""
     rule_id, name = rule
     compared = api.secrets_assumed(current, desired) if current and update_secrets == "on_create" else current
-    changes = sorted(desired if current is None else differing_keys(desired, compared))
+    # no notification yet: a create, even when the task gives no option (it then names what a create needs)
+    changes = sorted(desired or ["type"]) if current is None else sorted(differing_keys(desired, compared))
     plan.entries.append({"name": name, "id": rule_id, "changes": changes,
                          "outcome": "unchanged" if not changes else "created" if current is None else "updated"})
     if not changes:
