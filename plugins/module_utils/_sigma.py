@@ -318,7 +318,22 @@ def convert_correlation(converter, rule):
     fields = base_fields(rule, converter.options)
     seconds = rule.timespan.seconds
     if seconds % 60 or not MIN_SPAN <= seconds <= MAX_SPAN:
-        raise Skip("correlation", "timespan %s is not a whole number of minutes from 1 minute to 30 days" % rule.timespan.spec)
+        raise Skip("correlation", "timespan %s is not a whole number of minutes from 1 minute to 30 days"
+                   % rule.timespan.spec)
+    search, pipelines, repos, product = _correlated_search(converter, rule)
+    group_by = _mapped_group_by(converter, rule, product) if rule.group_by else []
+    chart = "chart count() as %s" % COUNT_FIELD + (" by " + ", ".join(group_by) if group_by else "")
+    query = "%s | %s | search %s %s %d" % (search, chart, COUNT_FIELD, OPERATORS[rule.condition.op.name],
+                                           rule.condition.count)
+    minutes = seconds // 60
+    interval = max(d for d in range(1, min(minutes, converter.options["search_interval"]) + 1) if minutes % d == 0)
+    return dict(fields, query=query, repos=repos, time_range=format_duration(seconds),
+                search_interval=interval, condition=dict(ANY_ROW)), "+".join(pipelines)
+
+
+def _correlated_search(converter, rule):
+    """``(search, pipelines, repos, product)`` of the rules a correlation counts: their queries (joined with OR
+    when there are several), pipelines and repos, and the product of the first; Skip with the reason."""
     referenced = [reference.rule for reference in rule.rules]
     if any(isinstance(base, converter.library["SigmaCorrelationRule"]) for base in referenced):
         raise Skip("correlation", "it refers to a correlation rule; only plain Sigma rules are converted in one")
@@ -333,15 +348,8 @@ def convert_correlation(converter, rule):
         pipelines.add(pipeline)
     if len(queries) > 1 and any("|" in query for query in queries):
         raise Skip("correlation", "its rules convert to piped queries, which cannot be joined with OR")
-    group_by = _mapped_group_by(converter, rule, referenced[0].logsource.product) if rule.group_by else []
     search = queries[0] if len(queries) == 1 else " OR ".join("(%s)" % query for query in queries)
-    chart = "chart count() as %s" % COUNT_FIELD + (" by " + ", ".join(group_by) if group_by else "")
-    query = "%s | %s | search %s %s %d" % (search, chart, COUNT_FIELD, OPERATORS[rule.condition.op.name],
-                                           rule.condition.count)
-    minutes = seconds // 60
-    interval = max(d for d in range(1, min(minutes, converter.options["search_interval"]) + 1) if minutes % d == 0)
-    return dict(fields, query=query, repos=sorted(repos), time_range=format_duration(seconds),
-                search_interval=interval, condition=dict(ANY_ROW)), "+".join(sorted(pipelines))
+    return search, sorted(pipelines), sorted(repos), referenced[0].logsource.product
 
 
 def _mapped_group_by(converter, rule, product):

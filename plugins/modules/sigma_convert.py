@@ -41,7 +41,7 @@ description:
     "| chart count() as event_count by <group-by> | search event_count >= <n>" (the condition's operator and
     count), over the C(timespan), alerting on any row; the search interval is the
     largest divisor of the timespan up to O(search_interval). Other correlation types are skipped. A rule that
-    a correlation uses is an alert rule of its own only with the correlation's C(generate: true).
+    a correlation uses is an alert rule of its own only when the correlation sets C(generate) to true.
 author:
   - logpoint.siem maintainers (@logpoint-siem)
 requirements:

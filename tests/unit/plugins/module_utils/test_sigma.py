@@ -244,3 +244,45 @@ def test_missing_library_names_the_requirements_file(monkeypatch):
 
 def test_tidy_puts_the_pipes_on_one_line():
     assert _sigma.tidy('\n| process eval("x=1")\n| search a="b" ') == '| process eval("x=1") | search a="b"'
+
+
+def test_a_correlation_of_two_rules(tmp_path):
+    two = """title: Account Locked Out
+id: 11111111-1111-4111-8111-111111111111
+name: locked
+status: stable
+logsource: {product: windows, service: security}
+detection: {selection: {EventID: 4740}, condition: selection}
+level: low
+---
+title: Account Disabled
+id: 22222222-2222-4222-8222-222222222222
+name: disabled
+status: stable
+logsource: {product: windows, service: security}
+detection: {selection: {EventID: 4725}, condition: selection}
+level: low
+---
+title: Lockouts And Disables
+id: 33333333-3333-4333-8333-333333333333
+status: stable
+correlation: {type: event_count, rules: [locked, disabled], timespan: 2h, condition: {lt: 4}}
+level: high
+"""
+    (tmp_path / "two.yml").write_text(two, encoding="utf-8")
+    (tmp_path / "piped.yml").write_text(
+        (FIXTURES / "windows" / "proc_powershell_download.yml").read_text(encoding="utf-8").replace(
+            "level: high", "name: cradle\nlevel: high") + "---\n" + """title: Cradle Or Lockout
+id: 44444444-4444-4444-8444-444444444444
+status: stable
+correlation: {type: event_count, rules: [cradle, locked], timespan: 10m, condition: {gte: 2}}
+level: high
+""", encoding="utf-8")
+    result = convert(tmp_path)
+    rule = by_name(result)["Lockouts And Disables"]
+    assert rule["query"] == ('(norm_id="WinServer" channel="Security" event_id=4740) OR (norm_id="WinServer" '
+                             'channel="Security" event_id=4725) | chart count() as event_count | search event_count < 4')
+    assert rule["time_range"] == "2h" and rule["search_interval"] == 5
+    assert report_of(result, "Cradle Or Lockout")["reason"] == \
+        "its rules convert to piped queries, which cannot be joined with OR"
+    assert sorted(by_name(result)) == ["Lockouts And Disables"]  # the used rules are not alert rules of their own
