@@ -247,23 +247,10 @@ def test_tidy_puts_the_pipes_on_one_line():
 
 
 def test_a_correlation_of_two_rules(tmp_path):
-    two = """title: Account Locked Out
-id: 11111111-1111-4111-8111-111111111111
-name: locked
-status: stable
-logsource: {product: windows, service: security}
-detection: {selection: {EventID: 4740}, condition: selection}
-level: low
----
-title: Account Disabled
-id: 22222222-2222-4222-8222-222222222222
-name: disabled
-status: stable
-logsource: {product: windows, service: security}
-detection: {selection: {EventID: 4725}, condition: selection}
-level: low
----
-title: Lockouts And Disables
+    security = ("title: {0}\nid: {1}\nname: {2}\nstatus: stable\nlogsource: {{product: windows, service: security}}\n"
+                "detection: {{selection: {{EventID: {3}}}, condition: selection}}\nlevel: low\n---\n")
+    two = security.format("Account Locked Out", "11111111-1111-4111-8111-111111111111", "locked", 4740) + \
+        security.format("Account Disabled", "22222222-2222-4222-8222-222222222222", "disabled", 4725) + """title: Lockouts And Disables
 id: 33333333-3333-4333-8333-333333333333
 status: stable
 correlation: {type: event_count, rules: [locked, disabled], timespan: 2h, condition: {lt: 4}}
