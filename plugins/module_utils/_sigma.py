@@ -89,11 +89,13 @@ def sigma_library():
         from sigma.pipelines.logpoint import pipelines
         from sigma.processing.pipeline import ProcessingPipeline
         from sigma.exceptions import SigmaRuleLocation
+        import yaml
     except ImportError:
         raise MissingLibraryError(LIBRARY, import_traceback=traceback.format_exc())
     return {"Logpoint": Logpoint, "backend_module": backend_module, "SigmaCollection": SigmaCollection,
             "SigmaCorrelationRule": SigmaCorrelationRule, "SigmaError": SigmaError, "pipelines": pipelines,
-            "ProcessingPipeline": ProcessingPipeline, "SigmaRuleLocation": SigmaRuleLocation}
+            "ProcessingPipeline": ProcessingPipeline, "SigmaRuleLocation": SigmaRuleLocation,
+            "yaml": yaml, "yaml_loader": getattr(yaml, "CSafeLoader", yaml.SafeLoader)}
 
 
 # ---- options -----------------------------------------------------------------------------------
@@ -160,17 +162,20 @@ def load_rules(root, files, library):
     for path in files:
         try:
             with open(os.path.join(root, path), encoding="utf-8") as handle:
-                collection = library["SigmaCollection"].from_yaml(
-                    handle.read(), collect_errors=True, source=library["SigmaRuleLocation"](path),
-                    resolve_references=False)
+                # libyaml when there is one: pySigma's own from_yaml parses with the pure-Python loader, slower
+                documents = list(library["yaml"].load_all(handle, Loader=library["yaml_loader"]))
+            collection = library["SigmaCollection"].from_dicts(
+                documents, collect_errors=True, source=library["SigmaRuleLocation"](os.path.join(root, path)),
+                resolve_references=False)
         except Exception as exc:  # pylint: disable=broad-except
             problems.append(_entry(path, None, None, Skip("invalid", "not a Sigma file: %s" % _first_line(exc))))
             continue
         for rule in collection.rules:
             rule.logpoint_siem_file = path
             rules.append(rule)
+        of_rules = set(id(error) for rule in collection.rules for error in rule.errors)
         problems.extend(_entry(path, None, None, Skip("invalid", "not a Sigma file: %s" % _first_line(error)))
-                        for error in collection.errors)
+                        for error in collection.errors if id(error) not in of_rules)
     return rules, problems
 
 

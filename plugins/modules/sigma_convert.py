@@ -206,7 +206,7 @@ summary:
   description: How many files were read, rules converted and skipped, and the skips by code.
   returned: success
   type: dict
-  sample: {files: 18, converted: 11, skipped: 12, skipped_by_reason: {level: 2, status: 2, logsource: 1}}
+  sample: {files: 23, converted: 11, skipped: 12, skipped_by_reason: {level: 2, status: 2, logsource: 1}}
 """
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib

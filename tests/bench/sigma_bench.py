@@ -74,7 +74,7 @@ def show(label, seconds, summary):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--rules", type=int, default=1000)
     parser.add_argument("--target", type=float, default=30.0, help="seconds the conversion may take at most")
     args = parser.parse_args(argv)

@@ -39,7 +39,7 @@ def report_of(result, title):
 
 
 def test_summary_of_the_test_set(converted):
-    assert converted["summary"] == {"files": 18, "converted": 11, "skipped": 12, "skipped_by_reason": {
+    assert converted["summary"] == {"files": 23, "converted": 11, "skipped": 12, "skipped_by_reason": {
         "correlated": 1, "correlation": 2, "id": 2, "invalid": 1, "level": 2, "logsource": 1, "pipeline": 1,
         "status": 2}}
     assert [rule["name"] for rule in converted["rules"]] == sorted(rule["name"] for rule in converted["rules"])
@@ -120,9 +120,18 @@ def test_skip_reasons(converted, title, code, reason):
     assert entry["reason"].startswith(reason)
 
 
-def test_a_file_that_is_not_sigma(converted):
-    entry = next(entry for entry in converted["report"] if entry["file"] == "skipped/not_sigma.yml")
-    assert entry["outcome"] == "skipped" and entry["code"] == "invalid" and entry["reason"].startswith("not a Sigma file")
+def test_files_that_are_not_sigma(converted, tmp_path):
+    entry = report_of(converted, "Not A Sigma Rule")
+    assert entry["file"] == "skipped/not_sigma.yml" and entry["code"] == "invalid"
+    assert entry["reason"].startswith("not valid Sigma: ")
+    (tmp_path / "broken.yml").write_text("title: [this is not\n  valid yaml\n", encoding="utf-8")
+    (tmp_path / ".hidden.yml").write_text("not: read\n", encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("not read either\n", encoding="utf-8")
+    result = convert(tmp_path)
+    assert result["summary"]["files"] == 1 and result["rules"] == []
+    assert result["report"] == [{"file": "broken.yml", "title": None, "sigma_id": None, "kind": "rule",
+                                 "outcome": "skipped", "code": "invalid",
+                                 "reason": "not a Sigma file: while parsing a flow sequence"}]
 
 
 def test_a_logsource_mapped_by_service_before_product():
