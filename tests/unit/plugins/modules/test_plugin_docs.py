@@ -31,6 +31,8 @@ LOOKUPS = sorted(path.stem for path in (ROOT / "plugins" / "lookup").glob("*.py"
 SECTIONS = dict((section, {name for name, spec in CONNECTION_OPTIONS.items() if spec["section"] == section})
                 for section in ("logpoint", "director", "logicmonitor"))
 DIRECTOR_MODULES = {"incident_info", "incident_state"}
+# Modules that never connect to a Logpoint (sigma_convert converts files on the controller)
+OFFLINE_MODULES = {"sigma_convert"}
 
 
 def ansible_doc(kind, names):
@@ -63,6 +65,8 @@ def argument_spec_of(name, monkeypatch):
         raise _Captured(argument_spec)
     monkeypatch.setattr(module_template, "AnsibleModule", capture)
     plugin = importlib.import_module("ansible_collections.logpoint.siem.plugins.modules.%s" % name)
+    # a module outside the run_module template builds its AnsibleModule itself
+    monkeypatch.setattr(plugin, "AnsibleModule", capture, raising=False)
     with pytest.raises(_Captured) as captured:
         plugin.main()
     return captured.value.argument_spec
@@ -74,7 +78,10 @@ def test_a_module_documents_the_options_it_takes_and_no_other(name, module_docs,
     documented = set(module_docs[name]["options"])
     assert documented == set(spec), "documented only: %s; taken only: %s" % (
         sorted(documented - set(spec)), sorted(set(spec) - documented))
-    assert SECTIONS["logpoint"] <= documented
+    if name in OFFLINE_MODULES:
+        assert not SECTIONS["logpoint"] & documented
+    else:
+        assert SECTIONS["logpoint"] <= documented
     assert not SECTIONS["logicmonitor"] & documented
 
 
