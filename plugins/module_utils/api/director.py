@@ -24,7 +24,7 @@ import time
 from ansible_collections.logpoint.siem.plugins.module_utils._concurrency import (
     DEFAULT_CONCURRENCY, fan_out, fan_out_settled)
 from ansible_collections.logpoint.siem.plugins.module_utils.api.incidents import (
-    index_by_id, parse_incident, window_bounds)
+    index_by_id, log_rows, parse_incident, window_bounds)
 from ansible_collections.logpoint.siem.plugins.module_utils.api.users import parse_users
 from ansible_collections.logpoint.siem.plugins.module_utils._response import rows_of
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import (
@@ -144,8 +144,8 @@ class DirectorIncidents:
         return dict(zip((incident["id"] for incident in incidents), rows))
 
     def _incident_data(self, incident):
-        return rows_of(self.client.call("GET", self._path("Incidents", "IncidentData", incident["id"]),
-                                        auth="director", api="director"))
+        return log_rows(rows_of(self.client.call("GET", self._path("Incidents", "IncidentData", incident["id"]),
+                                                 auth="director", api="director")))
 
     # ---- writes ---------------------------------------------------------------------------
 
