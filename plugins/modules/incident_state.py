@@ -234,7 +234,7 @@ def run(params, client, check_mode, warn):
         "take_ownership": params["take_ownership"]}, describe_user)
     execute(plan, check_mode=check_mode, max_concurrency=max_concurrency)
     result, diff = report(api, plan, describe_user)
-    return plan.changed, result, diff
+    return result["summary"]["changed"] > 0, result, diff
 
 
 def main():

@@ -109,6 +109,11 @@ class DirectorIncidents:
         self.sleep = sleep
         self.clock = clock
 
+    def server(self):
+        """Names the Logpoint the orders go to (for what the runs on this host share)."""
+        return "director:%s/%s/%s" % (getattr(self.client, "director_url", None), self.client.pool_uuid,
+                                      self.client.logpoint_identifier)
+
     # ---- reads ----------------------------------------------------------------------------
 
     def users(self):

@@ -116,6 +116,10 @@ class ClassicIncidents:
         self.max_concurrency = max_concurrency
         self.states_by_modification = False
 
+    def server(self):
+        """Names the server the writes go to (for locks shared by the runs on this host)."""
+        return "classic:%s" % getattr(self.client, "url", None)
+
     def users(self):
         return list_users(self.client)
 

@@ -26,6 +26,7 @@ import threading
 
 from ansible_collections.logpoint.siem.plugins.module_utils._concurrency import DEFAULT_CONCURRENCY
 from ansible_collections.logpoint.siem.plugins.module_utils._converge import CONVERGE_ARGSPEC, Batch, Change, Plan
+from ansible_collections.logpoint.siem.plugins.module_utils._host_state import host_lock
 from ansible_collections.logpoint.siem.plugins.module_utils.api.director import DirectorIncidents, order_data
 from ansible_collections.logpoint.siem.plugins.module_utils.api.incidents import BATCH_SIZE, ClassicIncidents
 from ansible_collections.logpoint.siem.plugins.module_utils.api.users import resolve_user, user_name
@@ -50,6 +51,7 @@ MAX_COMMENT_LENGTH = 10000
 MAX_NAME_PATTERN = 1000
 DEFAULT_WAIT_TIMEOUT = 60
 MAX_WAIT_TIMEOUT = 3600
+LOCK_TIMEOUT = 120.0  # seconds to wait for another run on this host writing the same incidents' comments
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _ID = re.compile(r"^(?:[0-9a-f]{24}|[0-9a-f]{32})$")
 
@@ -153,7 +155,7 @@ def time_windows(since, until, size=SLICE_SECONDS):
 def detection_windows(incidents, fallback):
     """The windows to read ``incidents`` again: a second around each known detection time, merged;
     the ``fallback`` windows when one has no detection time (closed incidents on the classic API)."""
-    if any(incident["detection_timestamp"] is None for incident in incidents):
+    if any(incident.get("detection_timestamp") is None for incident in incidents):
         return fallback
     moments = sorted(set(int(math.floor(incident["detection_timestamp"])) for incident in incidents))
     windows = []
@@ -473,24 +475,48 @@ def took_effect(action, value, incident):
     return incident["status"] in wanted[action]
 
 
+def lock_names(backend, incident_ids):
+    """The host-lock names of incidents: their server and id (see ``_host_state.host_lock``)."""
+    server = backend.server()
+    return ["incident:%s:%s" % (server, incident_id) for incident_id in incident_ids]
+
+
 class _ClassicWrites:
-    """Classic steps as changes of the id-list endpoint of their action, one phase per action."""
+    """Classic steps as changes of the id-list endpoint of their action, one phase per action.
+
+    A comment is re-checked just before it is written: under a host lock on each incident (so that
+    overlapping runs on this host take turns), the incidents are read again and the comment is only
+    sent to those that still lack it; the others are ``skipped`` (``(id, "comment")``).
+    """
 
     def __init__(self, plan, backend, reread):
         self.plan = plan
         self.backend = backend
         self.reread = reread
+        self.skipped = set()
 
     def add(self, incident, steps):
         changes = []
         for action, value in steps:
             key = (action, value)
             if key not in self.plan.batches:
-                self.plan.add_batch(Batch(key, send=lambda ids, key=key: self.backend.write(key[0], key[1], ids),
+                self.plan.add_batch(Batch(key, send=lambda ids, key=key: self._send(key, ids),
                                           applied=lambda ids, key=key: self._applied(key, ids), size=BATCH_SIZE))
             changes.append(self.plan.add(Change(_what(action, incident["id"]), action, batch=key,
                                                 item=incident["id"], phase=CLASSIC_ORDER.index(action))))
         return changes
+
+    def _send(self, key, ids):
+        if key[0] != "comment":
+            return self.backend.write(key[0], key[1], ids)
+        with host_lock(lock_names(self.backend, ids), timeout=LOCK_TIMEOUT, what="comments of these incidents"):
+            current = dict((incident["id"], incident) for incident in self.reread(ids))
+            missing = [incident_id for incident_id in ids
+                       if not (incident_id in current and has_comment(current[incident_id], key[1]))]
+            self.skipped.update((incident_id, "comment") for incident_id in ids if incident_id not in missing)
+            if not missing:
+                return {"success": True, "already_there": len(ids)}
+            return self.backend.write("comment", key[1], missing)
 
     def _applied(self, key, ids):
         """After a lost reply: the write took effect when every incident, read again, shows it."""
@@ -504,38 +530,57 @@ class OrderGroup:
     """The Director orders of one phase; the first ``outcome`` asked for sends them all and waits for them together.
 
     Each order's outcome is handed to its own change: the order id, or its error (the unfinished ones
-    share one OrderTimeoutError naming them all).
+    share one OrderTimeoutError naming them all). A comment group first re-checks its incidents under
+    a host lock (``recheck(ids)`` -> the ids that already carry the comment): those orders are not
+    sent and their outcome is None.
     """
 
-    def __init__(self, backend):
+    def __init__(self, backend, recheck=None):
         self.backend = backend
+        self.recheck = recheck
         self.requests = []
+        self.incident_ids = []
+        self.skipped = set()
         self._outcomes = None
         self._lock = threading.Lock()
 
-    def add(self, request):
+    def add(self, request, incident_id=None):
         self.requests.append(request)
+        self.incident_ids.append(incident_id)
         return len(self.requests) - 1
+
+    def _run(self):
+        if self.recheck is None:
+            return self.backend.run_orders(self.requests)
+        with host_lock(lock_names(self.backend, self.incident_ids), timeout=LOCK_TIMEOUT,
+                       what="comments of these incidents"):
+            self.skipped = set(self.recheck(self.incident_ids))
+            todo = [index for index, incident_id in enumerate(self.incident_ids) if incident_id not in self.skipped]
+            outcomes = [(None, None)] * len(self.requests)
+            for index, outcome in zip(todo, self.backend.run_orders([self.requests[index] for index in todo])):
+                outcomes[index] = outcome
+            return outcomes
 
     def outcome(self, index):
         with self._lock:
             if self._outcomes is None:
-                self._outcomes = self.backend.run_orders(self.requests)
+                self._outcomes = self._run()
                 errors = dict((id(error), error) for _order, error in self._outcomes if error is not None)
                 for error in errors.values():
                     error.message += "; no further order was sent"
         order, error = self._outcomes[index]
         if error is not None:
             raise error
-        return order.id
+        return order.id if order is not None else None
 
 
 class _DirectorWrites:
     """Director steps as orders, acting as the assignee at that step; one phase (one OrderGroup) per action."""
 
-    def __init__(self, plan, backend):
+    def __init__(self, plan, backend, recheck):
         self.plan = plan
         self.backend = backend
+        self.recheck = recheck
         self.groups = {}
 
     def add(self, incident, steps):
@@ -543,11 +588,18 @@ class _DirectorWrites:
         for action, value in steps:
             if action == "assign":
                 acting = value
-            group = self.groups.setdefault(action, OrderGroup(self.backend))
-            index = group.add(self.backend.write_request(action, incident["id"], order_data(action, acting, value)))
+            group = self.groups.setdefault(action, OrderGroup(
+                self.backend, recheck=(lambda ids, value=value: self.recheck(ids, value)) if action == "comment" else None))
+            index = group.add(self.backend.write_request(action, incident["id"], order_data(action, acting, value)),
+                              incident["id"])
             changes.append(self.plan.add(Change(_what(action, incident["id"]), action, phase=DIRECTOR_ORDER.index(action),
                                                 send=lambda group=group, index=index: group.outcome(index))))
         return changes
+
+    @property
+    def skipped(self):
+        group = self.groups.get("comment")
+        return set((incident_id, "comment") for incident_id in group.skipped) if group else set()
 
 
 def plan_state(backend, selection, incidents, desired, describe_user):
@@ -561,26 +613,42 @@ def plan_state(backend, selection, incidents, desired, describe_user):
     if blocked:
         raise blocked_error(blocked, describe_user, backend.client.username)
     plan = Plan()
-    if backend.name == "director":
-        writes = _DirectorWrites(plan, backend)
-    else:
-        known = dict((incident["id"], incident) for incident in incidents)
+    known = dict((incident["id"], incident) for incident in incidents)
 
-        def reread(ids):
-            windows = detection_windows([known[incident_id] for incident_id in ids], selection.slices())
-            return backend.read(windows, filters={}, wanted_ids=ids)
+    def reread(ids):
+        windows = detection_windows([known[incident_id] for incident_id in ids],
+                                    selection.slices() if selection is not None else ())
+        return backend.read(windows, filters={}, wanted_ids=ids)
+
+    if backend.name == "director":
+        def commented(ids, text):
+            return [incident["id"] for incident in reread(list(dict.fromkeys(ids))) if has_comment(incident, text)]
+        writes = _DirectorWrites(plan, backend, commented)
+    else:
         writes = _ClassicWrites(plan, backend, reread)
     for incident, steps in planned:
         plan.entries.append({"incident": incident, "plan": steps, "changes": writes.add(incident, steps["steps"])})
+    plan.writes = writes
     return plan
+
+
+def _without(steps, incident_id, skipped):
+    """The planned steps less those found done just before their write (another run made them)."""
+    if not any((incident_id, action) in skipped for action, _value in steps["steps"]):
+        return steps
+    return dict(steps, steps=[(action, value) for action, value in steps["steps"]
+                              if (incident_id, action) not in skipped])
 
 
 def report(api, plan, describe_user):
     """The module's result (per incident, summary) and the diff of the incidents that change."""
     incidents, before, after = [], {}, {}
     actions = {}
+    writes = getattr(plan, "writes", None)
+    skipped = writes.skipped if writes is not None else set()
     for entry in plan.entries:
-        incident, steps = entry["incident"], entry["plan"]
+        incident = entry["incident"]
+        steps = _without(entry["plan"], incident["id"], skipped)
         states = [{"status": state["status"], "assignee": describe_user(state["assignee_id"])}
                   for state in (incident, steps["after"])]
         described = {"id": incident["id"], "incident_id": incident["incident_id"], "name": incident["name"],
