@@ -26,7 +26,7 @@ import threading
 
 from ansible_collections.logpoint.siem.plugins.module_utils._concurrency import DEFAULT_CONCURRENCY
 from ansible_collections.logpoint.siem.plugins.module_utils._converge import CONVERGE_ARGSPEC, Batch, Change, Plan
-from ansible_collections.logpoint.siem.plugins.module_utils._host_state import host_lock
+from ansible_collections.logpoint.siem.plugins.module_utils._host_state import Ledger, host_lock
 from ansible_collections.logpoint.siem.plugins.module_utils.api.director import DirectorIncidents, order_data
 from ansible_collections.logpoint.siem.plugins.module_utils.api.incidents import BATCH_SIZE, ClassicIncidents
 from ansible_collections.logpoint.siem.plugins.module_utils.api.users import resolve_user, user_name
@@ -109,7 +109,9 @@ def choose_api(params, *, needs_director=False):
 
 def backend_for(api, client, wait_timeout=DEFAULT_WAIT_TIMEOUT, max_concurrency=DEFAULT_CONCURRENCY):
     if api == "director":
-        return DirectorIncidents(client, wait_timeout, max_concurrency=max_concurrency)
+        backend = DirectorIncidents(client, wait_timeout, max_concurrency=max_concurrency)
+        backend.ledger = Ledger("orders:" + backend.server())
+        return backend
     return ClassicIncidents(client, max_concurrency)
 
 
