@@ -19,6 +19,9 @@ _DURATION_WORDS = {
 }
 _DURATION_LONG = re.compile(r"^\s*(\d+)\s*([a-z]+)\s*$", re.IGNORECASE)
 _EPOCH_TEXT = re.compile(r"^\d+(\.\d+)?$")
+_SIGNED_EPOCH_TEXT = re.compile(r"^[-+]?\d+(\.\d+)?$")
+_NOT_FINITE = {"nan": math.nan, "+nan": math.nan, "-nan": math.nan, "inf": math.inf, "+inf": math.inf,
+               "infinity": math.inf, "+infinity": math.inf, "-inf": -math.inf, "-infinity": -math.inf}
 # The instants an option may name (``parse_instant``): from 2000-01-01T00:00:00Z, older than anything a
 # Logpoint stores (so ``0``, negative epochs and durations reaching further back are mistakes), to
 # 2100-01-01T00:00:00Z (so window arithmetic stays finite).
@@ -102,11 +105,15 @@ def _out_of_range(moment):
 def _instant(value, now, option):
     if isinstance(value, bool):
         raise ValueError("%s: %r is not a time" % (option, value))
-    if isinstance(value, (int, float)):
-        return float(value)
+    if isinstance(value, int):
+        return float(value) if abs(value) < 10 ** 300 else (math.inf if value > 0 else -math.inf)
+    if isinstance(value, float):
+        return value
     text = str(value).strip()
-    if _EPOCH_TEXT.match(text):
+    if _SIGNED_EPOCH_TEXT.match(text):
         return float(text)
+    if text.lower() in _NOT_FINITE:
+        return _NOT_FINITE[text.lower()]
     if text.lower() == "now":
         return float(now)
     relative = text[:-4].strip() if text.lower().endswith(" ago") else text

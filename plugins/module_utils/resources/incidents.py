@@ -52,7 +52,7 @@ MAX_NAME_PATTERN = 1000
 DEFAULT_WAIT_TIMEOUT = 60
 MAX_WAIT_TIMEOUT = 3600
 LOCK_TIMEOUT = 120.0  # seconds to wait for another run on this host writing the same incidents' comments
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _ID = re.compile(r"^(?:[0-9a-f]{24}|[0-9a-f]{32})$")
 
 FILTERS_SPEC = {
@@ -222,7 +222,7 @@ class Selection:
         if len(ids) > MAX_IDS:
             raise ConfigError("ids: %d ids given; at most %d a task (select larger sets with filters)"
                               % (len(ids), MAX_IDS))
-        wrong = [value for value in ids if not _ID.match(str(value).lower())]
+        wrong = [value for value in ids if not _ID.fullmatch(str(value).lower())]
         if wrong:
             raise ConfigError("ids: %s: an incident is named by its 24-hex id (5af12974007da85b99a3230b) or its "
                               "32-hex incident_id (347b897e1f752cab7ae380918690b11e)"
