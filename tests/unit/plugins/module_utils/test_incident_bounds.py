@@ -11,6 +11,7 @@ import time
 import pytest
 
 from ansible_collections.logpoint.siem.plugins.module_utils import _host_state
+from ansible_collections.logpoint.siem.plugins.module_utils._concurrency import fan_out
 from ansible_collections.logpoint.siem.plugins.module_utils.api.incidents import log_rows
 from ansible_collections.logpoint.siem.plugins.module_utils.api.logicmonitor import _items
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError, ResponseFormatError
@@ -92,24 +93,17 @@ def test_a_logicmonitor_page_without_items_is_an_error(page):
 
 def test_host_lock_lets_one_holder_in_at_a_time(tmp_path, monkeypatch):
     monkeypatch.setattr(_host_state, "state_dir", lambda: str(tmp_path))
-    inside, most = [0], [0]
-    guard = threading.Lock()
+    spans = []
 
-    def hold():
+    def hold(_index):
         with _host_state.host_lock(["incident:x", "incident:y"], timeout=10):
-            with guard:
-                inside[0] += 1
-                most[0] = max(most[0], inside[0])
+            began = time.monotonic()
             time.sleep(0.01)
-            with guard:
-                inside[0] -= 1
+            spans.append((began, time.monotonic()))
 
-    threads = [threading.Thread(target=hold) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert most[0] == 1
+    fan_out(hold, range(8), max_concurrency=8)
+    spans.sort()
+    assert len(spans) == 8 and all(first[1] <= second[0] for first, second in zip(spans, spans[1:]))
     worker = []
     with _host_state.host_lock(["incident:x"]):
         thread = threading.Thread(target=lambda: worker.append(_try_lock()))
