@@ -179,8 +179,8 @@ def outcome(call_module, call_lookup, target, args):
 
 @pytest.mark.parametrize("target,args,option,words,may_read", [case[1:] for case in CASES],
                          ids=[case[0] for case in CASES])
-def test_bad_input_is_refused_naming_the_option_and_nothing_is_written(call_module, call_lookup, sim, target, args,
-                                                                      option, words, may_read):
+def test_bad_input_is_refused_naming_the_option_and_nothing_is_written(
+        call_module, call_lookup, sim, target, args, option, words, may_read):
     failed, message, crash = outcome(call_module, call_lookup, target, args)
     assert failed, message
     assert crash is None, crash
