@@ -28,8 +28,8 @@ description:
     filter; the lookup reads at the page size served and splits a window holding more than 10000 entries
     in halves, as often as needed, so every entry is read. Special characters of O(user) and O(keyword)
     are escaped as LogicMonitor asks.
-  - Every read returns every entry asked for, or says what it may have dropped (the warning above), or fails
-    - a LogicMonitor answer without an C(items) list is an error naming it, never read as no entries.
+  - Every read returns every entry asked for, or says what it may have dropped (the warning above), or fails.
+    A LogicMonitor answer without an C(items) list is an error naming it, never read as no entries.
   - Every entry has the same keys, null where the source has no such value (see RV(_list)).
   - Returned data is marked unsafe, so text from the audit trail is never evaluated as a template.
 author:
