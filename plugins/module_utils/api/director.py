@@ -178,14 +178,17 @@ class DirectorIncidents:
         record: the same request (path and data) in a later run polls that order instead of sending a
         new one. A recorded order the server no longer knows (404) is forgotten and the request sent.
         """
-        earlier = self._earlier(requests) if self.ledger is not None and not read else {}
+        recorded = self.ledger is not None and not read
+        earlier = self._earlier(requests) if recorded else {}
         submitted = fan_out_settled(
             lambda request: earlier.get(order_key(request)) or self._submit(*request, read=read), requests,
             self.max_concurrency)
         pending = self._wait([order for order, error in submitted if error is None and order.response is None])
-        if self.ledger is not None and not read:
+        if recorded:
             self._record(requests, submitted)
-        timeout = self._timeout(pending) if pending else None
+        return self._outcomes(submitted, self._timeout(pending) if pending else None)
+
+    def _outcomes(self, submitted, timeout):
         outcomes = []
         for order, error in submitted:
             if order is not None:

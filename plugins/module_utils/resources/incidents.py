@@ -274,15 +274,7 @@ def select(backend, selection, client, users):
     filters = {"status": selection.statuses, "risk": selection.risks, "type": selection.types,
                "assigned_to": assignee_ids}
     incidents = backend.read(selection.slices(), filters=filters, wanted_ids=selection.ids)
-    by_modification = bool(getattr(backend, "states_by_modification", False))
-    placed = [(incident, selection.placed(incident, by_modification)) for incident in incidents]
-    inside = [incident for incident, where in placed if where]
-    selection.dropped = sum(1 for _incident, where in placed if where is None)
-    if selection.dropped:
-        client.warn("%d closed incident(s) listed by /incident_states were left out: this Logpoint's /incident_states "
-                    "selects incidents modified in the window, and the classic API does not tell when these were "
-                    "detected; use api: director to select closed incidents by detection time"
-                    % selection.dropped)
+    inside = _detected_inside(selection, incidents, getattr(backend, "states_by_modification", False), client)
     if selection.ids is None:
         chosen = [incident for incident in inside if selection.matches(incident, assignee_ids)]
     else:
@@ -291,6 +283,17 @@ def select(backend, selection, client, users):
         raise ConfigError("filters: %d incidents selected, more than the %d a task may act on or return; narrow the "
                           "filters or the window (since, until)" % (len(chosen), MAX_SELECTED))
     return sorted(chosen, key=lambda incident: (incident["detection_timestamp"] or float("inf"), incident["id"]))
+
+
+def _detected_inside(selection, incidents, by_modification, client):
+    """The incidents detected in the selection's window; those nobody can place are counted and warned about."""
+    placed = [(incident, selection.placed(incident, bool(by_modification))) for incident in incidents]
+    selection.dropped = sum(1 for _incident, where in placed if where is None)
+    if selection.dropped:
+        client.warn("%d closed incident(s) listed by /incident_states were left out: this Logpoint's /incident_states "
+                    "selects incidents modified in the window, and the classic API does not tell when these were "
+                    "detected; use api: director to select closed incidents by detection time" % selection.dropped)
+    return [incident for incident, where in placed if where]
 
 
 def _by_ids(backend, selection, incidents):
@@ -434,13 +437,16 @@ def check_desired(params):
     if comment is not None and (len(comment) > MAX_COMMENT_LENGTH or "\x00" in comment):
         raise ConfigError("comment: at most %d characters and no NUL character (got %d characters)"
                           % (MAX_COMMENT_LENGTH, len(comment)))
-    if params["assignee"] is not None and (not params["assignee"].strip() or len(params["assignee"]) > 256
-                                           or _CONTROL.search(params["assignee"])):
-        raise ConfigError("assignee: %s must be a user name or id of 1 to 256 characters without control characters"
-                          % shown(params["assignee"]))
+    _check_assignee(params["assignee"])
     if not 1 <= params["wait_timeout"] <= MAX_WAIT_TIMEOUT:
         raise ConfigError("wait_timeout: %s must be a number of seconds from 1 to %d (Director orders are polled "
                           "until then)" % (params["wait_timeout"], MAX_WAIT_TIMEOUT))
+
+
+def _check_assignee(assignee):
+    if assignee is not None and (not assignee.strip() or len(assignee) > 256 or _CONTROL.search(assignee)):
+        raise ConfigError("assignee: %s must be a user name or id of 1 to 256 characters without control characters"
+                          % shown(assignee))
 
 
 def resolve_people(client, params, api, users):
