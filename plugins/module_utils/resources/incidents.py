@@ -156,7 +156,8 @@ def time_windows(since, until, size=SLICE_SECONDS):
 
 def detection_windows(incidents, fallback):
     """The windows to read ``incidents`` again: a second around each known detection time, merged;
-    the ``fallback`` windows when one has no detection time (closed incidents on the classic API)."""
+    the ``fallback`` windows (the selection's slices) when one has no detection time (closed incidents on
+    the classic API) or when they are fewer."""
     if any(incident.get("detection_timestamp") is None for incident in incidents):
         return fallback
     moments = sorted(set(int(math.floor(incident["detection_timestamp"])) for incident in incidents))
@@ -166,7 +167,7 @@ def detection_windows(incidents, fallback):
             windows[-1] = (windows[-1][0], moment + 1)
         else:
             windows.append((moment - 1, moment + 1))
-    return windows
+    return fallback if fallback and len(windows) > len(fallback) else windows  # never more reads than the first
 
 
 class Selection:

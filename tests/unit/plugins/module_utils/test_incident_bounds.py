@@ -48,6 +48,7 @@ def test_detection_windows_read_again_only_around_each_detection():
     incidents = [{"detection_timestamp": NOW + 0.5}, {"detection_timestamp": NOW + 1.2}, {"detection_timestamp": NOW + DAY}]
     assert detection_windows(incidents, "all") == [(NOW - 1, NOW + 2), (NOW + DAY - 1, NOW + DAY + 1)]
     assert detection_windows(incidents + [{"detection_timestamp": None}], "all") == "all"
+    assert detection_windows(incidents, [(NOW - DAY, NOW + DAY)]) == [(NOW - DAY, NOW + DAY)]  # fewer reads
 
 
 def test_a_closed_state_is_placed_by_its_first_comment_and_by_what_the_server_showed():
