@@ -19,6 +19,7 @@ options:
         O(filters.until) (by default the last 7 days); an id that is not found there fails the task
         before anything is changed, with the window in the message.
       - With O(ids), O(filters) may only give O(filters.since) and O(filters.until).
+      - At most 1000 ids.
     type: list
     elements: str
   filters:
@@ -26,11 +27,13 @@ options:
       - Select incidents by their fields; every filter given must match.
       - Filters are applied by the collection as well as sent to the server (as URL parameters of the
         classic C(/incidents), as fetch filters on Director), so servers that ignore them give the same result.
+      - A task acts on (or returns) at most 5000 incidents; a selection of more fails before any write.
     type: dict
     suboptions:
       name:
         description:
-          - A regular expression searched for in the incident name, case-insensitively.
+          - A regular expression searched for in the incident name, case-insensitively; at most 1000
+            characters, without control characters.
         type: str
       status:
         description:
@@ -56,6 +59,17 @@ options:
             (V(2026-11-22T08:00:00Z)) or relative (V(24h), V(7d), V(30m) meaning that long ago).
           - The window is read in slices of one day, one request per slice and API call (at most four
             at a time), so that no single request asks for an unbounded period.
+          - Bounds, checked before any request - the window is at most 366 days long, so a task reads at
+            most 366 slices - on the classic API at most 366 C(/incidents) and 366 C(/incident_states)
+            requests, on Director at most 366 fetch orders; times lie from 2000-01-01 to 2099-12-31. NaN,
+            infinity, negative epochs, V(0), durations reaching back before 2000 and an O(filters.until)
+            not after O(filters.since) are refused with the option named.
+          - Only incidents detected in the window are acted on or returned, whatever window the server's
+            C(/incident_states) uses (Logpoint documents it as the incidents modified in the window). A
+            closed incident the classic API lists only in C(/incident_states) carries no detection time -
+            it is left out when its first comment is older than O(filters.since) (it was detected before
+            the window), and, with a warning, when the server was seen selecting states by modification
+            (a comment older than the window a state was listed for). Director tells every detection time.
         type: raw
         default: 7d
       until:

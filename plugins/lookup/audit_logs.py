@@ -28,6 +28,8 @@ description:
     filter; the lookup reads at the page size served and splits a window holding more than 10000 entries
     in halves, as often as needed, so every entry is read. Special characters of O(user) and O(keyword)
     are escaped as LogicMonitor asks.
+  - Every read returns every entry asked for, or says what it may have dropped (the warning above), or fails.
+    A LogicMonitor answer without an C(items) list is an error naming it, never read as no entries.
   - Every entry has the same keys, null where the source has no such value (see RV(_list)).
   - Returned data is marked unsafe, so text from the audit trail is never evaluated as a template.
 author:
@@ -72,6 +74,8 @@ options:
     description:
       - Start of the time window - epoch seconds, ISO 8601 (V(2026-11-22T08:00:00Z)), or a time ago such
         as V(30m), V(24h) or V(7d).
+      - Times from 2000-01-01 to 2099-12-31 are accepted; NaN, infinity, negative epochs, V(0) and durations
+        reaching back before 2000 are refused before any request, as is an O(until) not after O(since).
     type: str
     default: 24h
   until:
@@ -94,11 +98,14 @@ options:
   limit:
     description:
       - At most this many entries in all (the newest or oldest, following O(sort)); V(0) for no limit.
+      - From V(1) to V(100000), or V(0); anything else (a negative number would silently drop entries) is
+        refused before any request.
     type: int
     default: 1000
   search_timeout:
     description:
       - Seconds a Logpoint search may take, polls included, before the lookup gives up (O(source=logpoint)).
+      - From V(1) to V(3600).
     type: int
     default: 120
 notes:
@@ -203,7 +210,7 @@ import time
 from ansible.plugins.lookup import LookupBase
 
 from ansible_collections.logpoint.siem.plugins.module_utils.api.audit import (
-    ACTION_CATEGORIES, finish_entries, logpoint_audit, time_window)
+    ACTION_CATEGORIES, check_options, finish_entries, logpoint_audit, time_window)
 from ansible_collections.logpoint.siem.plugins.module_utils.api.logicmonitor import (
     LogicMonitorClient, logicmonitor_audit)
 from ansible_collections.logpoint.siem.plugins.module_utils.client import LogpointClient
@@ -222,6 +229,7 @@ def connect(options, warn):
 
 def run(options, client, now=None):
     """The audit entries of the window the options give, sorted, cut to limit and reduced to fields."""
+    check_options(options)
     newest_first = options["sort"] == "newest"
     window = time_window(options["since"], options["until"], time.time() if now is None else now)
     if options["source"] == "logpoint":

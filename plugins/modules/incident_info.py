@@ -49,6 +49,8 @@ options:
         per incident).
       - The classic API cannot read the rows of closed incidents (it does not list their incident_id);
         their C(data) is V(null), with a warning.
+      - Rows are log rows whatever shape the server sends. Director's IncidentData may group them (a
+        C(log_ts) with the rows under C(_participating_events)); each group gives its events.
     type: bool
     default: false
 seealso:

@@ -16,7 +16,11 @@ description:
   - Only incidents that are not yet in the desired state are touched, and only with the steps they still
     need. Status changes follow Logpoint's lifecycle - an incident is resolved before it is closed, and
     reopened (back to unresolved) before it can be resolved again.
-  - A comment is added once - not when an incident already carries the same text.
+  - A comment is added once - not when an incident already carries the same text. Overlapping runs on the
+    same host (forks, or two playbooks at once) take turns - a host lock per incident (a file lock in the
+    temporary directory) - and each reads the incidents again just before writing the comment, so ten
+    forks adding one comment leave exactly one; a run that finds the comment already there reports no
+    change for it.
   - On the classic Incident API only the assignee can resolve or close an incident, and the acting user is
     the API user O(username). An incident assigned to someone else is only taken over (assigned to the
     API user) when O(take_ownership=true); otherwise the task fails, naming the assignee, before anything is
@@ -66,6 +70,7 @@ options:
   comment:
     description:
       - A comment the incidents should carry; added to each incident that does not have this text yet.
+      - At most 10000 characters, without NUL characters.
     type: str
   send_for_investigation:
     description:
@@ -84,14 +89,19 @@ options:
   wait_timeout:
     description:
       - Seconds to wait for the Director orders sent together (the fetch of the incidents, then the orders
-        of each step) to finish; one deadline for each such group.
+        of each step) to finish; one deadline for each such group. From V(1) to V(3600).
     type: int
     default: 60
 notes:
   - At least one of O(state), O(assignee), O(comment) and O(send_for_investigation) is needed, and one of
     O(ids) and O(filters).
   - Director writes are asynchronous; an order that times out may still be carried out later. Running the
-    task again sends only what is still missing.
+    task again sends only what is still missing - and an order a run on this host left pending is not sent
+    again - the re-run polls that order (its id is kept on record in the temporary directory for a day)
+    and reports it as written once it has finished, or fails naming it as C(sent by an earlier run and
+    not sent again) while it is still pending. A recorded order that failed or that Director no longer
+    knows is sent anew. An order whose submit reply was lost has no id to record; the re-run reads the
+    incident and sends the step again when the incident does not show it.
 seealso:
   - module: logpoint.siem.incident_info
   - name: Logpoint Incident API
@@ -236,7 +246,7 @@ def run(params, client, check_mode, warn):
         "take_ownership": params["take_ownership"]}, describe_user)
     execute(plan, check_mode=check_mode, max_concurrency=max_concurrency)
     result, diff = report(api, plan, describe_user)
-    return plan.changed, result, diff
+    return result["summary"]["changed"] > 0, result, diff
 
 
 def main():

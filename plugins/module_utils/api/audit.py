@@ -26,7 +26,7 @@ import re
 from ansible_collections.logpoint.siem.plugins.module_utils._concurrency import fan_out
 from ansible_collections.logpoint.siem.plugins.module_utils.api.search import run_search, search_request
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError
-from ansible_collections.logpoint.siem.plugins.module_utils.timeparse import iso_utc, log_time, parse_instant
+from ansible_collections.logpoint.siem.plugins.module_utils.timeparse import iso_utc, log_time, parse_instant, shown
 
 ENTRY_FIELDS = ("time", "user", "action", "object", "type", "description", "source_address", "repo", "category",
                 "id", "session_id", "source", "raw")
@@ -52,6 +52,35 @@ ALL_ROWS = 100000
 _PLAIN_VALUE = re.compile(r"^[\w.@*:/-]+$")
 
 
+# Bounds of the audit_logs options (stated in the lookup's documentation).
+MAX_LIMIT = ALL_ROWS
+MAX_SEARCH_TIMEOUT = 3600
+MAX_FILTER_LENGTH = 1000
+
+
+def check_options(options):
+    """The audit_logs options within their documented ranges, before any request; a ConfigError names the option.
+
+    ``limit`` is 0 (every entry of the window) or 1 to ``MAX_LIMIT``: a negative limit would silently
+    drop entries from the end. ``search_timeout`` is 1 to ``MAX_SEARCH_TIMEOUT`` seconds; filter texts
+    at most ``MAX_FILTER_LENGTH`` characters.
+    """
+    limit = options.get("limit")
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= MAX_LIMIT:
+        raise ConfigError("limit: %s must be a whole number from 1 to %d, or 0 for every entry of the window (a "
+                          "negative limit would silently drop entries)" % (shown(limit), MAX_LIMIT))
+    timeout = options.get("search_timeout")
+    if isinstance(timeout, bool) or not isinstance(timeout, int) or not 1 <= timeout <= MAX_SEARCH_TIMEOUT:
+        raise ConfigError("search_timeout: %s must be a whole number of seconds from 1 to %d"
+                          % (shown(timeout), MAX_SEARCH_TIMEOUT))
+    for option in ("user", "action", "keyword"):
+        value = options.get(option)
+        if value is not None and len(str(value)) > MAX_FILTER_LENGTH:
+            raise ConfigError("%s: %d characters; at most %d" % (option, len(str(value)), MAX_FILTER_LENGTH))
+        if value is not None:
+            checked_text(option, value)
+
+
 def time_window(since, until, now):
     """``(start, end)`` epoch seconds from two instants (epoch, ISO 8601, relative ``24h``)."""
     try:
@@ -67,9 +96,9 @@ def time_window(since, until, now):
 def checked_text(option, value):
     """A user-supplied filter text that cannot break out of a query or filter expression."""
     text = str(value)
-    if not text or re.search(r'["\\\r\n]', text):
-        raise ConfigError("%s: %r must be non-empty, without double quotes, backslashes or line breaks"
-                          % (option, value))
+    if not text or re.search(r'["\\\x00-\x1f\x7f]', text):
+        raise ConfigError("%s: %s must be non-empty, without double quotes, backslashes, line breaks or other "
+                          "control characters" % (option, shown(value)))
     return text
 
 

@@ -18,17 +18,18 @@ reassign, the new assignee), since Director only lets the assignee resolve and c
 
 from __future__ import annotations
 
+import json
 import re
 import time
 
 from ansible_collections.logpoint.siem.plugins.module_utils._concurrency import (
     DEFAULT_CONCURRENCY, fan_out, fan_out_settled)
 from ansible_collections.logpoint.siem.plugins.module_utils.api.incidents import (
-    index_by_id, parse_incident, window_bounds)
+    index_by_id, log_rows, parse_incident, window_bounds)
 from ansible_collections.logpoint.siem.plugins.module_utils.api.users import parse_users
 from ansible_collections.logpoint.siem.plugins.module_utils._response import rows_of
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import (
-    ApiError, ConfigError, OrderTimeoutError, ResponseFormatError)
+    ApiError, ConfigError, NotFoundError, OrderTimeoutError, ResponseFormatError)
 from ansible_collections.logpoint.siem.plugins.module_utils.timeparse import iso_utc
 
 POLL_FIRST_DELAY = 0.2
@@ -85,12 +86,18 @@ def order_data(action, acting_user_id, value=None):
 class Order:
     """A submitted order: ``id``, the ``path`` to poll, ``what`` it does; ``response`` once it has finished."""
 
-    def __init__(self, order_id, path, what):
+    def __init__(self, order_id, path, what, earlier=False):
         self.id = order_id
         self.path = path
         self.what = what
+        self.earlier = earlier
         self.response = None
         self.error = None
+
+
+def order_key(request):
+    """What identifies a write order across runs: its path and data (``request`` is ``(path, data, what)``)."""
+    return json.dumps([request[0], request[1]], sort_keys=True)
 
 
 class DirectorIncidents:
@@ -99,7 +106,7 @@ class DirectorIncidents:
     name = "director"
 
     def __init__(self, client, wait_timeout, *, max_concurrency=DEFAULT_CONCURRENCY, sleep=time.sleep,
-                 clock=time.monotonic):
+                 clock=time.monotonic, ledger=None):
         if not (client.pool_uuid and client.logpoint_identifier):
             raise ConfigError("the Director API needs pool_uuid and logpoint_identifier (or LOGPOINT_POOL_UUID "
                               "and LOGPOINT_IDENTIFIER) as the Director Console shows them")
@@ -108,6 +115,12 @@ class DirectorIncidents:
         self.max_concurrency = max_concurrency
         self.sleep = sleep
         self.clock = clock
+        self.ledger = ledger
+
+    def server(self):
+        """Names the Logpoint the orders go to (for what the runs on this host share)."""
+        return "director:%s/%s/%s" % (getattr(self.client, "director_url", None), self.client.pool_uuid,
+                                      self.client.logpoint_identifier)
 
     # ---- reads ----------------------------------------------------------------------------
 
@@ -144,8 +157,8 @@ class DirectorIncidents:
         return dict(zip((incident["id"] for incident in incidents), rows))
 
     def _incident_data(self, incident):
-        return rows_of(self.client.call("GET", self._path("Incidents", "IncidentData", incident["id"]),
-                                        auth="director", api="director"))
+        return log_rows(rows_of(self.client.call("GET", self._path("Incidents", "IncidentData", incident["id"]),
+                                                 auth="director", api="director")))
 
     # ---- writes ---------------------------------------------------------------------------
 
@@ -160,17 +173,57 @@ class DirectorIncidents:
 
         Returns ``[(Order, None) or (None, error)]`` in request order: a finished order, or the error of
         its submit, its failure, or the OrderTimeoutError of the group's unfinished orders.
+
+        With a ``ledger`` (``_host_state.Ledger``), a write order still pending when its run ended is on
+        record: the same request (path and data) in a later run polls that order instead of sending a
+        new one. A recorded order the server no longer knows (404) is forgotten and the request sent.
         """
-        submitted = fan_out_settled(lambda request: self._submit(*request, read=read), requests,
-                                    self.max_concurrency)
-        pending = self._wait([order for order, error in submitted if error is None])
-        timeout = self._timeout(pending) if pending else None
+        recorded = self.ledger is not None and not read
+        earlier = self._earlier(requests) if recorded else {}
+        submitted = fan_out_settled(
+            lambda request: earlier.get(order_key(request)) or self._submit(*request, read=read), requests,
+            self.max_concurrency)
+        pending = self._wait([order for order, error in submitted if error is None and order.response is None])
+        if recorded:
+            self._record(requests, submitted)
+        return self._outcomes(submitted, self._timeout(pending) if pending else None)
+
+    def _outcomes(self, submitted, timeout):
         outcomes = []
         for order, error in submitted:
             if order is not None:
                 error = order.error or (timeout if order.response is None else self._failure(order))
             outcomes.append((None, error) if error else (order, None))
         return outcomes
+
+    def _earlier(self, requests):
+        """``{order key: Order}`` of the requests whose order an earlier run left pending (polled once)."""
+        recorded = self.ledger.entries(order_key(request) for request in requests)
+        orders = {}
+        for request in requests:
+            path = recorded.get(order_key(request))
+            if path:
+                orders[order_key(request)] = Order(order_id_of(path), path, "%s, sent by an earlier run and not sent "
+                                                   "again" % request[2], earlier=True)
+        fan_out_settled(self._poll, list(orders.values()), self.max_concurrency)
+        gone = [key for key, order in orders.items() if isinstance(order.error, NotFoundError)
+                or (order.response is not None and order_errors(order.response))]  # unknown or failed: send anew
+        if gone:
+            self.ledger.update(drop=gone)
+        return dict((key, order) for key, order in orders.items() if key not in gone)
+
+    def _record(self, requests, submitted):
+        """Keep the orders still pending on record, forget the finished ones."""
+        put, drop = {}, []
+        for request, (order, _error) in zip(requests, submitted):
+            if order is None:
+                continue
+            if order.response is None and order.error is None:
+                put[order_key(request)] = order.path
+            else:
+                drop.append(order_key(request))
+        if put or drop:
+            self.ledger.update(put=put, drop=drop)
 
     def _submit(self, path, data, what, *, read):
         body = self.client.call("POST", path, auth="director", api="director", json={"data": data}, read=read)

@@ -73,6 +73,22 @@ def parse_incident(row):
     }
 
 
+def log_rows(rows):
+    """IncidentData as log rows, whichever shape it comes in (logpoint-api.md §19.7; both incident APIs).
+
+    Flat rows are kept as they are; a group ``{"log_ts": ..., "_participating_events": [rows]}`` gives
+    its events, in order (a group without events is kept as one row).
+    """
+    flat = []
+    for row in rows or []:
+        events = row.get("_participating_events") if isinstance(row, dict) else None
+        if isinstance(events, list) and events:
+            flat.extend(event for event in events if isinstance(event, dict))
+        elif isinstance(row, dict):
+            flat.append(row)
+    return flat
+
+
 def window_bounds(window):
     """A ``(since, until)`` window as whole epoch seconds that contain it."""
     return int(math.floor(window[0])), int(math.ceil(window[1]))
@@ -98,6 +114,11 @@ class ClassicIncidents:
     def __init__(self, client, max_concurrency=DEFAULT_CONCURRENCY):
         self.client = client
         self.max_concurrency = max_concurrency
+        self.states_by_modification = False
+
+    def server(self):
+        """Names the server the writes go to (for locks shared by the runs on this host)."""
+        return "classic:%s" % getattr(self.client, "url", None)
 
     def users(self):
         return list_users(self.client)
@@ -125,9 +146,24 @@ class ClassicIncidents:
         return [parse_incident(row) for body in bodies for row in body.get("incidents") or []]
 
     def _closed(self, windows):
+        """The closed incidents of ``/incident_states``, each with ``detected_by`` (its first comment's time).
+
+        Their rows carry no detection time (logpoint-api.md §19.6). A state whose comment is older than
+        the window it was listed for shows that this server selects by modification, not detection:
+        ``states_by_modification`` becomes true.
+        """
         bodies = fan_out(lambda window: self._get("/incident_states", window), windows, self.max_concurrency)
-        states = [parse_incident(row) for body in bodies for row in body.get("states", body.get("incidents")) or []]
-        return [state for state in states if state["status"] == "closed"]
+        closed = []
+        for window, body in zip(windows, bodies):
+            for row in body.get("states", body.get("incidents")) or []:
+                state = parse_incident(row)
+                times = [comment["time"] for comment in state["comments"] if comment["time"] is not None]
+                state["detected_by"] = min(times) if times else None
+                if times and min(times) < window_bounds(window)[0]:
+                    self.states_by_modification = True
+                if state["status"] == "closed":
+                    closed.append(state)
+        return closed
 
     def data(self, incidents):
         """``{incident id: log rows}`` (``/get_data_from_incident``, concurrently)."""
@@ -139,7 +175,7 @@ class ClassicIncidents:
         if incident["detection_timestamp"] is not None:
             request["date"] = incident["detection_timestamp"]
         body = self.client.call("GET", "/get_data_from_incident", auth="classic_json", json={"requestData": request})
-        return rows_of(body)
+        return log_rows(rows_of(body))
 
     def write(self, action, value, ids):
         """One id-list write (at most ``BATCH_SIZE`` ids): a comment ``value``, or the new assignee's id."""

@@ -236,7 +236,16 @@ def logicmonitor_audit(client, *, window, user=None, keyword=None, action=None, 
 
 
 def _items(page):
-    return page.get("items") or []
+    """The entries of one page; a page without an ``items`` list is an error, never read as no entries."""
+    items = page.get("items") if isinstance(page, dict) else None
+    if not isinstance(items, list):
+        keys = ", ".join(sorted(str(key) for key in page)[:10]) if isinstance(page, dict) else type(page).__name__
+        raise ResponseFormatError("LogicMonitor answered without an items list (it sent: %s), so the audit entries "
+                                  "of this page cannot be read; no entries are returned rather than some of them"
+                                  % (keys or "an empty object"), path=ACCESS_LOGS,
+                                  advice="Check that lm_url is the portal URL and that the API token may read the "
+                                         "access logs (Settings > Access Logs).")
+    return items
 
 
 class _WindowReader:

@@ -20,17 +20,19 @@
 from __future__ import annotations
 
 import html
+import math
 import re
 import threading
 
 from ansible_collections.logpoint.siem.plugins.module_utils._concurrency import DEFAULT_CONCURRENCY
 from ansible_collections.logpoint.siem.plugins.module_utils._converge import CONVERGE_ARGSPEC, Batch, Change, Plan
+from ansible_collections.logpoint.siem.plugins.module_utils._host_state import Ledger, host_lock
 from ansible_collections.logpoint.siem.plugins.module_utils.api.director import DirectorIncidents, order_data
 from ansible_collections.logpoint.siem.plugins.module_utils.api.incidents import BATCH_SIZE, ClassicIncidents
 from ansible_collections.logpoint.siem.plugins.module_utils.api.users import resolve_user, user_name
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError
 from ansible_collections.logpoint.siem.plugins.module_utils.state import managed_diff
-from ansible_collections.logpoint.siem.plugins.module_utils.timeparse import iso_utc, parse_instant
+from ansible_collections.logpoint.siem.plugins.module_utils.timeparse import iso_utc, parse_instant, shown
 
 STATUSES = ("unresolved", "resolved", "closed")
 RISKS = ("low", "medium", "high", "critical")
@@ -39,7 +41,18 @@ APIS = ("auto", "classic", "director")
 DIRECTOR_OPTIONS = ("director_url", "director_token", "pool_uuid", "logpoint_identifier")
 DEFAULT_SINCE = "7d"
 SLICE_SECONDS = 86400
+# Bounds of one task (stated in the incident_selection doc fragment): the window is read in one-day slices,
+# one request (classic: two, /incidents and /incident_states; Director: one fetch order) per slice.
+MAX_WINDOW_DAYS = 366
+MAX_SLICES = MAX_WINDOW_DAYS
+MAX_IDS = 1000
+MAX_SELECTED = 5000
+MAX_COMMENT_LENGTH = 10000
+MAX_NAME_PATTERN = 1000
 DEFAULT_WAIT_TIMEOUT = 60
+MAX_WAIT_TIMEOUT = 3600
+LOCK_TIMEOUT = 120.0  # seconds to wait for another run on this host writing the same incidents' comments
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _ID = re.compile(r"^(?:[0-9a-f]{24}|[0-9a-f]{32})$")
 
 FILTERS_SPEC = {
@@ -96,21 +109,65 @@ def choose_api(params, *, needs_director=False):
 
 def backend_for(api, client, wait_timeout=DEFAULT_WAIT_TIMEOUT, max_concurrency=DEFAULT_CONCURRENCY):
     if api == "director":
-        return DirectorIncidents(client, wait_timeout, max_concurrency=max_concurrency)
+        backend = DirectorIncidents(client, wait_timeout, max_concurrency=max_concurrency)
+        backend.ledger = Ledger("orders:" + backend.server())
+        return backend
     return ClassicIncidents(client, max_concurrency)
 
 
 # ---- which incidents ----------------------------------------------------------------------------
 
+class TimeSlices:
+    """``[since, until]`` as consecutive windows of at most ``size`` seconds, computed when asked for.
+
+    A sequence (``len``, indexing, iteration) that holds two numbers, never the windows themselves;
+    more than ``MAX_SLICES`` windows is a ConfigError (the Selection refuses such a window first).
+    """
+
+    def __init__(self, since, until, size=SLICE_SECONDS):
+        self.since, self.until, self.size = since, until, size
+        self.count = max(0, int(math.ceil((until - since) / float(size)))) if until > since else 0
+        if self.count > MAX_SLICES:
+            raise ConfigError("filters.since: the window holds %d one-day slices, more than the %d a task may read"
+                              % (self.count, MAX_SLICES))
+
+    def __len__(self):
+        return self.count
+
+    def __getitem__(self, index):
+        if not 0 <= index < self.count:
+            raise IndexError(index)
+        start = self.since + index * self.size
+        return start, min(start + self.size, self.until)
+
+    def __iter__(self):
+        return (self[index] for index in range(self.count))
+
+    def __eq__(self, other):
+        return isinstance(other, (list, tuple, TimeSlices)) and len(other) == self.count and list(self) == list(other)
+
+    __hash__ = None
+
+
 def time_windows(since, until, size=SLICE_SECONDS):
-    """``[since, until]`` cut into consecutive windows of at most ``size`` seconds."""
+    """``[since, until]`` cut into consecutive windows of at most ``size`` seconds (a lazy ``TimeSlices``)."""
+    return TimeSlices(since, until, size)
+
+
+def detection_windows(incidents, fallback):
+    """The windows to read ``incidents`` again: a second around each known detection time, merged;
+    the ``fallback`` windows (the selection's slices) when one has no detection time (closed incidents on
+    the classic API) or when they are fewer."""
+    if any(incident.get("detection_timestamp") is None for incident in incidents):
+        return fallback
+    moments = sorted(set(int(math.floor(incident["detection_timestamp"])) for incident in incidents))
     windows = []
-    start = since
-    while start < until:
-        end = min(start + size, until)
-        windows.append((start, end))
-        start = end
-    return windows
+    for moment in moments:
+        if windows and moment - 1 <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], moment + 1)
+        else:
+            windows.append((moment - 1, moment + 1))
+    return fallback if fallback and len(windows) > len(fallback) else windows  # never more reads than the first
 
 
 class Selection:
@@ -127,33 +184,73 @@ class Selection:
         self.risks = filters.get("risk")
         self.types = filters.get("type")
         self.assigned_to = filters.get("assigned_to")
-        self.name = None
-        if filters.get("name"):
-            try:
-                self.name = re.compile(filters["name"], re.IGNORECASE)
-            except re.error as exc:
-                raise ConfigError("filters.name: %r is not a regular expression: %s" % (filters["name"], exc))
+        self.name = self._check_name(filters.get("name"))
+        self.since, self.until = self._check_window(filters, now)
+        self.dropped = 0  # incidents of unknown detection time left out (see placed)
+
+    @staticmethod
+    def _check_window(filters, now):
         try:
-            self.since = parse_instant(filters.get("since", DEFAULT_SINCE), now=now, option="filters.since")
-            self.until = parse_instant(filters.get("until", "now"), now=now, option="filters.until")
+            since = parse_instant(filters.get("since", DEFAULT_SINCE), now=now, option="filters.since")
+            until = parse_instant(filters.get("until", "now"), now=now, option="filters.until")
         except ValueError as exc:
             raise ConfigError(str(exc))
-        if self.since >= self.until:
-            raise ConfigError("filters.since (%s) must be before filters.until (%s)"
-                              % (iso_utc(self.since), iso_utc(self.until)))
+        if since >= until:
+            raise ConfigError("filters.since (%s) must be before filters.until (%s)" % (iso_utc(since), iso_utc(until)))
+        if until - since > MAX_WINDOW_DAYS * SLICE_SECONDS:
+            raise ConfigError("filters.since: the window from %s to %s is %.0f days long; at most %d days are read in "
+                              "one task (one request per day and API call, so that a task's requests stay bounded); "
+                              "split it into several tasks" % (iso_utc(since), iso_utc(until),
+                                                               (until - since) / SLICE_SECONDS, MAX_WINDOW_DAYS))
+        return since, until
+
+    @staticmethod
+    def _check_name(pattern):
+        if not pattern:
+            return None
+        if len(pattern) > MAX_NAME_PATTERN or _CONTROL.search(pattern):
+            raise ConfigError("filters.name: at most %d characters, without control characters (got %d)"
+                              % (MAX_NAME_PATTERN, len(pattern)))
+        try:
+            return re.compile(pattern, re.IGNORECASE)
+        except re.error as exc:
+            raise ConfigError("filters.name: %r is not a regular expression: %s" % (pattern, exc))
 
     @staticmethod
     def _check_ids(ids):
         if ids is None:
             return None
-        wrong = [value for value in ids if not _ID.match(str(value).lower())]
+        if len(ids) > MAX_IDS:
+            raise ConfigError("ids: %d ids given; at most %d a task (select larger sets with filters)"
+                              % (len(ids), MAX_IDS))
+        wrong = [value for value in ids if not _ID.fullmatch(str(value).lower())]
         if wrong:
             raise ConfigError("ids: %s: an incident is named by its 24-hex id (5af12974007da85b99a3230b) or its "
-                              "32-hex incident_id (347b897e1f752cab7ae380918690b11e)" % ", ".join(map(repr, wrong)))
+                              "32-hex incident_id (347b897e1f752cab7ae380918690b11e)"
+                              % ", ".join(shown(value) for value in wrong[:10]))
         return list(dict.fromkeys(str(value).lower() for value in ids))
 
     def window_text(self):
         return "between %s and %s" % (iso_utc(self.since), iso_utc(self.until))
+
+    def slices(self):
+        return time_windows(self.since, self.until)
+
+    def placed(self, incident, states_by_modification=False):
+        """Whether the incident was detected in the window: True, False, or None when nobody can tell.
+
+        Known detection times are compared. A closed incident the classic API lists only in
+        ``/incident_states`` has none (logpoint-api.md §19.6); it was detected before its first
+        comment (``detected_by``), so a comment older than ``since`` places it before the window. When
+        ``/incident_states`` was seen selecting by modification, the others cannot be placed (None).
+        """
+        detected = incident["detection_timestamp"]
+        if detected is not None:
+            return self.since <= detected <= self.until
+        detected_by = incident.get("detected_by")
+        if detected_by is not None and detected_by < self.since:
+            return False
+        return None if states_by_modification else True
 
     def matches(self, incident, assignee_ids):
         """Whether an incident passes the filters (checked here too: older servers ignore URL filters)."""
@@ -162,25 +259,42 @@ class Selection:
             return False
         if self.name and not (incident["name"] and self.name.search(incident["name"])):
             return False
-        detected = incident["detection_timestamp"]
-        return detected is None or self.since <= detected <= self.until
+        return self.placed(incident) is not False
 
 
 def select(backend, selection, client, users):
-    """The incidents the selection names, in detection order; an id that is not found is a ConfigError."""
+    """The incidents the selection names, detected in its window, in detection order.
+
+    An id that is not found there is a ConfigError; an incident whose detection time nobody can tell
+    (see ``Selection.placed``) is left out, counted in ``selection.dropped`` and warned about.
+    """
     if selection.ids == []:
         return []
     assignee_ids = [resolve_user(client, value, "filters.assigned_to", users=users)
                     for value in selection.assigned_to or []]
     filters = {"status": selection.statuses, "risk": selection.risks, "type": selection.types,
                "assigned_to": assignee_ids}
-    incidents = backend.read(time_windows(selection.since, selection.until), filters=filters,
-                             wanted_ids=selection.ids)
+    incidents = backend.read(selection.slices(), filters=filters, wanted_ids=selection.ids)
+    inside = _detected_inside(selection, incidents, getattr(backend, "states_by_modification", False), client)
     if selection.ids is None:
-        chosen = [incident for incident in incidents if selection.matches(incident, assignee_ids)]
+        chosen = [incident for incident in inside if selection.matches(incident, assignee_ids)]
     else:
-        chosen = _by_ids(backend, selection, incidents)
+        chosen = _by_ids(backend, selection, inside)
+    if len(chosen) > MAX_SELECTED:
+        raise ConfigError("filters: %d incidents selected, more than the %d a task may act on or return; narrow the "
+                          "filters or the window (since, until)" % (len(chosen), MAX_SELECTED))
     return sorted(chosen, key=lambda incident: (incident["detection_timestamp"] or float("inf"), incident["id"]))
+
+
+def _detected_inside(selection, incidents, by_modification, client):
+    """The incidents detected in the selection's window; those nobody can place are counted and warned about."""
+    placed = [(incident, selection.placed(incident, bool(by_modification))) for incident in incidents]
+    selection.dropped = sum(1 for _incident, where in placed if where is None)
+    if selection.dropped:
+        client.warn("%d closed incident(s) listed by /incident_states were left out: this Logpoint's /incident_states "
+                    "selects incidents modified in the window, and the classic API does not tell when these were "
+                    "detected; use api: director to select closed incidents by detection time" % selection.dropped)
+    return [incident for incident, where in placed if where]
 
 
 def _by_ids(backend, selection, incidents):
@@ -318,10 +432,22 @@ def check_desired(params):
     if not (params["state"] or params["assignee"] or params["comment"] is not None
             or params["send_for_investigation"]):
         raise ConfigError("nothing to change: set state, assignee, comment or send_for_investigation")
-    if params["comment"] is not None and not params["comment"].strip():
+    comment = params["comment"]
+    if comment is not None and not comment.strip():
         raise ConfigError("comment: an empty comment cannot be added; give the text or leave comment out")
-    if params["wait_timeout"] <= 0:
-        raise ConfigError("wait_timeout: %s must be a number of seconds greater than 0" % params["wait_timeout"])
+    if comment is not None and (len(comment) > MAX_COMMENT_LENGTH or "\x00" in comment):
+        raise ConfigError("comment: at most %d characters and no NUL character (got %d characters)"
+                          % (MAX_COMMENT_LENGTH, len(comment)))
+    _check_assignee(params["assignee"])
+    if not 1 <= params["wait_timeout"] <= MAX_WAIT_TIMEOUT:
+        raise ConfigError("wait_timeout: %s must be a number of seconds from 1 to %d (Director orders are polled "
+                          "until then)" % (params["wait_timeout"], MAX_WAIT_TIMEOUT))
+
+
+def _check_assignee(assignee):
+    if assignee is not None and (not assignee.strip() or len(assignee) > 256 or _CONTROL.search(assignee)):
+        raise ConfigError("assignee: %s must be a user name or id of 1 to 256 characters without control characters"
+                          % shown(assignee))
 
 
 def resolve_people(client, params, api, users):
@@ -358,24 +484,48 @@ def took_effect(action, value, incident):
     return incident["status"] in wanted[action]
 
 
+def lock_names(backend, incident_ids):
+    """The host-lock names of incidents: their server and id (see ``_host_state.host_lock``)."""
+    server = backend.server()
+    return ["incident:%s:%s" % (server, incident_id) for incident_id in incident_ids]
+
+
 class _ClassicWrites:
-    """Classic steps as changes of the id-list endpoint of their action, one phase per action."""
+    """Classic steps as changes of the id-list endpoint of their action, one phase per action.
+
+    A comment is re-checked just before it is written: under a host lock on each incident (so that
+    overlapping runs on this host take turns), the incidents are read again and the comment is only
+    sent to those that still lack it; the others are ``skipped`` (``(id, "comment")``).
+    """
 
     def __init__(self, plan, backend, reread):
         self.plan = plan
         self.backend = backend
         self.reread = reread
+        self.skipped = set()
 
     def add(self, incident, steps):
         changes = []
         for action, value in steps:
             key = (action, value)
             if key not in self.plan.batches:
-                self.plan.add_batch(Batch(key, send=lambda ids, key=key: self.backend.write(key[0], key[1], ids),
+                self.plan.add_batch(Batch(key, send=lambda ids, key=key: self._send(key, ids),
                                           applied=lambda ids, key=key: self._applied(key, ids), size=BATCH_SIZE))
             changes.append(self.plan.add(Change(_what(action, incident["id"]), action, batch=key,
                                                 item=incident["id"], phase=CLASSIC_ORDER.index(action))))
         return changes
+
+    def _send(self, key, ids):
+        if key[0] != "comment":
+            return self.backend.write(key[0], key[1], ids)
+        with host_lock(lock_names(self.backend, ids), timeout=LOCK_TIMEOUT, what="comments of these incidents"):
+            current = dict((incident["id"], incident) for incident in self.reread(ids))
+            missing = [incident_id for incident_id in ids
+                       if not (incident_id in current and has_comment(current[incident_id], key[1]))]
+            self.skipped.update((incident_id, "comment") for incident_id in ids if incident_id not in missing)
+            if not missing:
+                return {"success": True, "already_there": len(ids)}
+            return self.backend.write("comment", key[1], missing)
 
     def _applied(self, key, ids):
         """After a lost reply: the write took effect when every incident, read again, shows it."""
@@ -389,38 +539,57 @@ class OrderGroup:
     """The Director orders of one phase; the first ``outcome`` asked for sends them all and waits for them together.
 
     Each order's outcome is handed to its own change: the order id, or its error (the unfinished ones
-    share one OrderTimeoutError naming them all).
+    share one OrderTimeoutError naming them all). A comment group first re-checks its incidents under
+    a host lock (``recheck(ids)`` -> the ids that already carry the comment): those orders are not
+    sent and their outcome is None.
     """
 
-    def __init__(self, backend):
+    def __init__(self, backend, recheck=None):
         self.backend = backend
+        self.recheck = recheck
         self.requests = []
+        self.incident_ids = []
+        self.skipped = set()
         self._outcomes = None
         self._lock = threading.Lock()
 
-    def add(self, request):
+    def add(self, request, incident_id=None):
         self.requests.append(request)
+        self.incident_ids.append(incident_id)
         return len(self.requests) - 1
+
+    def _run(self):
+        if self.recheck is None:
+            return self.backend.run_orders(self.requests)
+        with host_lock(lock_names(self.backend, self.incident_ids), timeout=LOCK_TIMEOUT,
+                       what="comments of these incidents"):
+            self.skipped = set(self.recheck(self.incident_ids))
+            todo = [index for index, incident_id in enumerate(self.incident_ids) if incident_id not in self.skipped]
+            outcomes = [(None, None)] * len(self.requests)
+            for index, outcome in zip(todo, self.backend.run_orders([self.requests[index] for index in todo])):
+                outcomes[index] = outcome
+            return outcomes
 
     def outcome(self, index):
         with self._lock:
             if self._outcomes is None:
-                self._outcomes = self.backend.run_orders(self.requests)
+                self._outcomes = self._run()
                 errors = dict((id(error), error) for _order, error in self._outcomes if error is not None)
                 for error in errors.values():
                     error.message += "; no further order was sent"
         order, error = self._outcomes[index]
         if error is not None:
             raise error
-        return order.id
+        return order.id if order is not None else None
 
 
 class _DirectorWrites:
     """Director steps as orders, acting as the assignee at that step; one phase (one OrderGroup) per action."""
 
-    def __init__(self, plan, backend):
+    def __init__(self, plan, backend, recheck):
         self.plan = plan
         self.backend = backend
+        self.recheck = recheck
         self.groups = {}
 
     def add(self, incident, steps):
@@ -428,11 +597,18 @@ class _DirectorWrites:
         for action, value in steps:
             if action == "assign":
                 acting = value
-            group = self.groups.setdefault(action, OrderGroup(self.backend))
-            index = group.add(self.backend.write_request(action, incident["id"], order_data(action, acting, value)))
+            group = self.groups.setdefault(action, OrderGroup(
+                self.backend, recheck=(lambda ids, value=value: self.recheck(ids, value)) if action == "comment" else None))
+            index = group.add(self.backend.write_request(action, incident["id"], order_data(action, acting, value)),
+                              incident["id"])
             changes.append(self.plan.add(Change(_what(action, incident["id"]), action, phase=DIRECTOR_ORDER.index(action),
                                                 send=lambda group=group, index=index: group.outcome(index))))
         return changes
+
+    @property
+    def skipped(self):
+        group = self.groups.get("comment")
+        return set((incident_id, "comment") for incident_id in group.skipped) if group else set()
 
 
 def plan_state(backend, selection, incidents, desired, describe_user):
@@ -446,22 +622,42 @@ def plan_state(backend, selection, incidents, desired, describe_user):
     if blocked:
         raise blocked_error(blocked, describe_user, backend.client.username)
     plan = Plan()
+    known = dict((incident["id"], incident) for incident in incidents)
+
+    def reread(ids):
+        windows = detection_windows([known[incident_id] for incident_id in ids],
+                                    selection.slices() if selection is not None else ())
+        return backend.read(windows, filters={}, wanted_ids=ids)
+
     if backend.name == "director":
-        writes = _DirectorWrites(plan, backend)
+        def commented(ids, text):
+            return [incident["id"] for incident in reread(list(dict.fromkeys(ids))) if has_comment(incident, text)]
+        writes = _DirectorWrites(plan, backend, commented)
     else:
-        windows = time_windows(selection.since, selection.until)
-        writes = _ClassicWrites(plan, backend, lambda ids: backend.read(windows, filters={}, wanted_ids=ids))
+        writes = _ClassicWrites(plan, backend, reread)
     for incident, steps in planned:
         plan.entries.append({"incident": incident, "plan": steps, "changes": writes.add(incident, steps["steps"])})
+    plan.writes = writes
     return plan
+
+
+def _without(steps, incident_id, skipped):
+    """The planned steps less those found done just before their write (another run made them)."""
+    if not any((incident_id, action) in skipped for action, _value in steps["steps"]):
+        return steps
+    return dict(steps, steps=[(action, value) for action, value in steps["steps"]
+                              if (incident_id, action) not in skipped])
 
 
 def report(api, plan, describe_user):
     """The module's result (per incident, summary) and the diff of the incidents that change."""
     incidents, before, after = [], {}, {}
     actions = {}
+    writes = getattr(plan, "writes", None)
+    skipped = writes.skipped if writes is not None else set()
     for entry in plan.entries:
-        incident, steps = entry["incident"], entry["plan"]
+        incident = entry["incident"]
+        steps = _without(entry["plan"], incident["id"], skipped)
         states = [{"status": state["status"], "assignee": describe_user(state["assignee_id"])}
                   for state in (incident, steps["after"])]
         described = {"id": incident["id"], "incident_id": incident["incident_id"], "name": incident["name"],
