@@ -224,6 +224,7 @@ class Provenance:
         self.pack = pack
         self.enabled = enabled
         self.seen = {}
+        self.provenance_only = set()  # rules whose metadata differs, if at all, only in provenance
 
     def __call__(self, options, current):
         label = rules.rule_label(options)
@@ -237,6 +238,9 @@ class Provenance:
         base = dict(options["metadata"]) if options.get("metadata") is not None else dict(
             (key, value) for key, value in stored_meta.items() if key not in PROVENANCE)
         kept = dict((key, stored_meta[key]) for key in PROVENANCE if key in stored_meta)
+        self.provenance_only.add(label)
+        if base != dict((key, value) for key, value in stored_meta.items() if key not in PROVENANCE):
+            self.provenance_only.discard(label)
         if current_facts is not None and not self._differs(desired, base, current_facts, current):
             return dict(options, metadata=dict(base, **kept))
         if current_facts is not None:
@@ -264,16 +268,19 @@ class Provenance:
 
 # ---- the drift report --------------------------------------------------------------------------
 
-def drift_report(entries, seen, pack=None):
+def drift_report(entries, seen, pack=None, provenance_only=()):
     """The drift report of a run: per rule its outcome, whether it was edited on the server since the
     collection wrote it, the options that differ, and its provenance; ``counts`` and ``drifted``.
-    ``seen``: the server rule of each listed rule, by label (rules deleted by purge are of ``pack``)."""
+    ``seen``: the server rule of each listed rule, by label (rules deleted by purge are of ``pack``);
+    ``provenance_only``: the labels of rules whose ``metadata`` change is only their provenance (not listed)."""
     report_rules = []
     for entry in entries:
-        current = seen.get(rules.rule_label(entry))
+        label = rules.rule_label(entry)
+        current = seen.get(label)
+        changes = [key for key in entry["changes"] if key != "metadata" or label not in provenance_only]
         provenance = stored_provenance(current) if current else {"pack": pack if entry["outcome"] == "deleted" else None}
         report_rules.append({
-            "name": entry["name"], "id": entry["id"], "outcome": entry["outcome"], "changes": entry["changes"],
+            "name": entry["name"], "id": entry["id"], "outcome": entry["outcome"], "changes": changes,
             "edited_on_server": bool(current) and edited_on_server(current),
             "pack": provenance.get("pack"), "source": provenance.get("source"), "commit": provenance.get("commit"),
             "sigma_id": provenance.get("sigma_id"), "stored_hash": provenance.get("hash"),
@@ -323,5 +330,5 @@ def converge(client, rules_given, purge, check_mode, max_concurrency, pack=None,
 
     changed, result, diffs = rules.converge_rules(client, checked, purge, check_mode, max_concurrency, pack=pack,
                                                   allow_empty=allow_empty, prepare=hook, before_write=before_write)
-    result["drift"] = drift_report(result["rules"], hook.seen, pack)
+    result["drift"] = drift_report(result["rules"], hook.seen, pack, hook.provenance_only)
     return changed, result, diffs
