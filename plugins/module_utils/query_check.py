@@ -37,6 +37,7 @@ def _scan(query):
                 end += 2 if query[end] == "\\" else 1
             if end >= length:
                 problems.append("unterminated double quote at character %d" % (index + 1))
+                tokens.append(("string", query[index:]))  # the rest, so that nothing else is reported for it
                 break
             tokens.append(("string", query[index:end + 1]))
             index = end + 1

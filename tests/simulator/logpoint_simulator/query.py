@@ -410,7 +410,8 @@ def _search_command(rest, text, lists):
 
 
 def _chart_command(rest, text, lists):
-    aggregations_text, by, grouping_text = rest.partition(" by ")
+    parts = re.split(r"\s+by(?:\s+|$)", rest, maxsplit=1)
+    aggregations_text, by, grouping_text = parts[0], len(parts) == 2, parts[-1] if len(parts) == 2 else ""
     aggregations = []
     for part in _split_commas(aggregations_text):
         match = _AGGREGATION.match(part.strip())
