@@ -113,20 +113,35 @@ def _list_problems(tokens, where):
     return ["an IN list is not closed with ] %s" % where]
 
 
+def _token(tokens, index):
+    return tokens[index] if 0 <= index < len(tokens) else (None, None)
+
+
+def _boolean_problem(tokens, index, where):
+    """An OR / AND with nothing (or another operator) on one side."""
+    before, after = _token(tokens, index - 1), _token(tokens, index + 1)
+    lonely = before[0] is None or before == ("punct", "(") or after[0] is None or after == ("punct", ")")
+    if lonely or (after[0] == "word" and after[1].upper() in _OPERATORS):
+        return "%s needs an expression on both sides %s" % (tokens[index][1].upper(), where)
+    return None
+
+
+def _comparison_problem(tokens, index, where):
+    """A comparison without a field before it or a value after it."""
+    if index == 0 or _token(tokens, index - 1)[0] not in ("word", "string") \
+            or _token(tokens, index + 1)[0] not in ("word", "string"):
+        return "%s needs a field before it and a value after it %s" % (tokens[index][1], where)
+    return None
+
+
 def _operator_problems(tokens, where):
     problems = []
     for index, (kind, text) in enumerate(tokens):
         if kind == "word" and text.upper() in _OPERATORS:
-            before = tokens[index - 1] if index else (None, None)
-            after = tokens[index + 1] if index + 1 < len(tokens) else (None, None)
-            if before[0] is None or before == ("punct", "(") or after[0] is None or after == ("punct", ")") \
-                    or (after[0] == "word" and after[1].upper() in _OPERATORS):
-                problems.append("%s needs an expression on both sides %s" % (text.upper(), where))
+            problems.append(_boolean_problem(tokens, index, where))
         elif kind == "op":
-            after = tokens[index + 1] if index + 1 < len(tokens) else (None, None)
-            if index == 0 or after[0] not in ("word", "string") or tokens[index - 1][0] not in ("word", "string"):
-                problems.append("%s needs a field before it and a value after it %s" % (text, where))
-    return problems
+            problems.append(_comparison_problem(tokens, index, where))
+    return [problem for problem in problems if problem]
 
 
 def query_problems(query):

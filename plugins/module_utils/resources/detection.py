@@ -229,20 +229,26 @@ class Provenance:
     def __call__(self, options, current):
         label = rules.rule_label(options)
         self.seen[label] = current
-        if not self.enabled or options.get("state") == "absent" or (current is not None
-                                                                    and not rules_api.is_managed(current)):
+        if not self._applies(options, current):
             return options
         desired = rules.desired_facts(dict(options, metadata=None), self.client)
         current_facts = rules_api.rule_facts(current) if current is not None else None
         stored_meta = (current_facts or {}).get("metadata") or {}
-        base = dict(options["metadata"]) if options.get("metadata") is not None else dict(
-            (key, value) for key, value in stored_meta.items() if key not in PROVENANCE)
-        kept = dict((key, stored_meta[key]) for key in PROVENANCE if key in stored_meta)
-        self.provenance_only.add(label)
-        if base != dict((key, value) for key, value in stored_meta.items() if key not in PROVENANCE):
-            self.provenance_only.discard(label)
+        stored_user = dict((key, value) for key, value in stored_meta.items() if key not in PROVENANCE)
+        base = dict(options["metadata"]) if options.get("metadata") is not None else stored_user
+        if base == stored_user:
+            self.provenance_only.add(label)
         if current_facts is not None and not self._differs(desired, base, current_facts, current):
+            kept = dict((key, stored_meta[key]) for key in PROVENANCE if key in stored_meta)
             return dict(options, metadata=dict(base, **kept))
+        return dict(options, metadata=dict(base, **self._fresh(label, desired, current_facts, base)))
+
+    def _applies(self, options, current):
+        """Provenance is for the rules the collection writes: not for deletions, nor rules made by hand."""
+        return self.enabled and options.get("state") != "absent" and (current is None or rules_api.is_managed(current))
+
+    def _fresh(self, label, desired, current_facts, base):
+        """The provenance of a rule about to be written: the hash of the rule after the write, source, commit."""
         if current_facts is not None:
             after = dict(current_facts, **desired)
         else:
@@ -254,7 +260,7 @@ class Provenance:
             fresh["managed_source"] = source
         if self.commit:
             fresh["managed_commit"] = self.commit
-        return dict(options, metadata=dict(base, **fresh))
+        return fresh
 
     def _differs(self, desired, base, current_facts, current):
         """Whether the rule changes for a reason other than its provenance (a field, or the pack it joins)."""
