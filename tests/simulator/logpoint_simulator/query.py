@@ -546,17 +546,17 @@ class _Expression:
         return False
 
     def _or(self):
-        left = self._and()
-        while self._take("||"):
-            right, first = self._and(), left
-            left = lambda row, a=first, b=right: bool(a(row)) or bool(b(row))  # noqa: E731
-        return left
+        return self._chain(self._and, "||", lambda a, b: bool(a) or bool(b))
 
     def _and(self):
-        left = self._compare()
-        while self._take("&&"):
-            right, first = self._compare(), left
-            left = lambda row, a=first, b=right: bool(a(row)) and bool(b(row))  # noqa: E731
+        return self._chain(self._compare, "&&", lambda a, b: bool(a) and bool(b))
+
+    def _chain(self, operand, operator, combine):
+        """`operand (operator operand)*`, left to right; both sides are evaluated."""
+        left = operand()
+        while self._take(operator):
+            right, first = operand(), left
+            left = lambda row, a=first, b=right: combine(a(row), b(row))  # noqa: E731
         return left
 
     def _compare(self):
