@@ -165,8 +165,8 @@ def search_problems(client, rule_plans, extras_by_label, max_concurrency, now=No
     problems = []
     for plan, (problem, error) in zip(targets, fan_out_settled(run, targets, max_concurrency)):
         if error is not None:
-            if not isinstance(error, LogpointError):
-                raise error
+            if isinstance(error, ConfigError) or not isinstance(error, LogpointError):
+                raise error  # not the query's fault: no classic credentials, a bug
             problems.append("%s: query: the server refused it: %s" % (plan.label, error.server_message or error.message))
         elif problem:
             problems.append(problem)

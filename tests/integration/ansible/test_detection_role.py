@@ -1,7 +1,7 @@
 # Copyright: contributors to the logpoint.siem collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""detection_rules as code through Ansible (issue 13): git provenance, the drift report, fail_on_drift, validation,
-and the logpoint.siem.export playbook whose directory converges back with no write."""
+"""detection_rules as code through Ansible (issue 13): git provenance, lists/, the drift report, fail_on_drift,
+validate: search. The export playbook's round trip is in test_readme_detection.py."""
 from __future__ import annotations
 
 import json
@@ -95,33 +95,3 @@ def test_role_provenance_drift_report_and_fail_on_drift(run_playbook, sim, rules
     refused = run_playbook(play(**role_vars))
     assert not refused.ok and "expect: the query found 2 rows in its window, fewer than min_rows 100" in refused.output
     assert writes(sim) == 0
-
-
-def test_export_playbook_round_trip(run_playbook, sim, rules_dir, tmp_path):
-    secrets = {"soc_webhook": SECRET}
-    seeded = run_playbook(play(detection_rules_dir=str(rules_dir), detection_rules_pack="role-soc",
-                               detection_rules_secrets=secrets))
-    assert seeded.ok, seeded
-    exported_dir = tmp_path / "exported"
-    export = "- ansible.builtin.import_playbook: logpoint.siem.export\n"
-    exported = run_playbook(export, extra_vars={"detection_rules_export_dir": str(exported_dir)})
-    assert exported.ok, exported
-    assert "2 rules and 3 static lists exported into" in exported.output
-    assert "brute_force_http_value" not in exported.output or SECRET not in exported.output
-    files = sorted(path.name for path in exported_dir.rglob("*") if path.is_file())
-    assert files == ["KNOWN_SCANNERS.txt", "ROLE_ADMINS.txt", "VIP_USERS.txt", "role_admin_logons.yml",
-                     "role_brute_force.yml"]
-    assert SECRET not in (exported_dir / "role_brute_force.yml").read_text()
-
-    sim.clear_requests()
-    back = run_playbook(play(detection_rules_dir=str(exported_dir), detection_rules_pack="role-soc",
-                             detection_rules_secrets={"role_brute_force_http_value": SECRET}))
-    assert back.ok and back.stats["localhost"]["changed"] == 0, back.changed_tasks
-    assert writes(sim) == 0, sim.counters()
-
-    missing = run_playbook(play(detection_rules_dir=str(exported_dir)))
-    assert not missing.ok and "detection_rules_secrets.role_brute_force_http_value, which is not set" in missing.output
-    assert SECRET not in missing.output and writes(sim) == 0
-
-    no_dir = run_playbook(export)
-    assert not no_dir.ok and "Give the directory to export into" in no_dir.output

@@ -55,6 +55,11 @@ def test_readme_detection_as_code(run_playbook, sim, tmp_path):
         "rules_dir": str(exported), "detection_rules_secrets": {"brute_force_on_windows_logons_http_value": TOKEN}})
     assert back.ok and back.stats["localhost"]["changed"] == 0 and writes(sim) == 0, back.changed_tasks
     assert "'unchanged': 1" in back.output.replace('"', "'")
+    missing = run_playbook(playbook, env={"SOC_WEBHOOK_TOKEN": ""}, extra_vars={"rules_dir": str(exported)})
+    assert not missing.ok and writes(sim) == 0
+    assert "detection_rules_secrets.brute_force_on_windows_logons_http_value, which is not set" in missing.output
+    no_dir = run_playbook("- ansible.builtin.import_playbook: logpoint.siem.export\n")
+    assert not no_dir.ok and "Give the directory to export into" in no_dir.output
 
     # Drift report, failing in CI.
     rule_file.write_text(rule_file.read_text().replace("risk: high", "risk: critical"), encoding="utf-8")
