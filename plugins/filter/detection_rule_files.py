@@ -19,10 +19,10 @@ description:
   - A notification's auth secret written as a variable reference C({{ detection_rules_secrets.NAME }}) is
     replaced by the value of C(NAME) in O(secrets); the files never need to hold a secret.
   - Every problem of every file is returned in RV(_value.problems) (a file that is not one rule, a secret that
-    is not in O(secrets), a notification of the wrong shape), never a secret.
+    is not in O(secrets), a notification that M(logpoint.siem.notification) would refuse), never a secret.
 author:
   - logpoint.siem maintainers (@logpoint-siem)
-positional: _input, texts, base, secrets
+positional: _input, texts, base, secrets, notifications
 options:
   _input:
     description: The paths of the files, in the order to read them.
@@ -42,6 +42,14 @@ options:
     description: The values the secret references name.
     type: dict
     default: {}
+  notifications:
+    description:
+      - More notifications to check (for example C(detection_rules_notifications)); they are not returned.
+      - Every notification, of the files or these, is checked against the options of M(logpoint.siem.notification)
+        and their rules, so that a bad one is found before any rule is written.
+    type: list
+    elements: dict
+    default: []
 """
 
 EXAMPLES = r"""
@@ -79,6 +87,13 @@ import os
 import re
 
 from ansible.errors import AnsibleFilterError
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError
+from ansible_collections.logpoint.siem.plugins.module_utils.resources.notifications import (
+    NOTIFICATION_OPTIONS,
+    desired_facts,
+)
 
 try:
     import yaml
@@ -111,7 +126,7 @@ def _notifications(source, rule, secrets, problems):
         auth = notification.get("auth")
         if isinstance(auth, dict):
             notification["auth"] = _resolved(auth, secrets, "%s (%s)" % (where, notification["type"]), problems)
-        found.append(notification)
+        found.append((where, notification))
     return found
 
 
@@ -128,14 +143,26 @@ def _resolved(auth, secrets, where, problems):
     return resolved
 
 
-def detection_rule_files(paths, texts, base="", secrets=None):
+def _notification_problem(notification, where):
+    """What logpoint.siem.notification would refuse in these options before sending anything, or None."""
+    result = ArgumentSpecValidator(NOTIFICATION_OPTIONS).validate(notification)
+    if result.error_messages:
+        return "%s: %s" % (where, "; ".join(result.error_messages))
+    try:
+        desired_facts(result.validated_parameters)
+    except ConfigError as exc:
+        return "%s: %s" % (where, exc)
+    return None
+
+
+def detection_rule_files(paths, texts, base="", secrets=None, notifications=None):
     """``{'rules', 'notifications', 'problems'}`` of the rule files ``paths`` with contents ``texts``."""
     if yaml is None:
         raise AnsibleFilterError("detection_rule_files: PyYAML is needed")
     if len(paths) != len(texts):
         raise AnsibleFilterError("detection_rule_files: %d paths but %d texts" % (len(paths), len(texts)))
     secrets = secrets or {}
-    rules, notifications, problems = [], [], []
+    rules, found, problems = [], [], []
     for path, text in zip(paths, texts):
         source = os.path.relpath(path, base) if base else os.path.basename(path)
         rule, problem = _load(source, text)
@@ -147,9 +174,13 @@ def detection_rule_files(paths, texts, base="", secrets=None):
                             "rule, a mapping like an item of alert_rules' rules" % (source, str(rule)[:120]))
             continue
         rule = dict(rule, source=source)
-        notifications.extend(_notifications(source, rule, secrets, problems))
+        for where, notification in _notifications(source, rule, secrets, problems):
+            problems.append(_notification_problem(notification, where))
+            found.append(notification)
         rules.append(rule)
-    return {"rules": rules, "notifications": notifications, "problems": problems}
+    for index, notification in enumerate(notifications or [], start=1):
+        problems.append(_notification_problem(notification, "detection_rules_notifications[%d]" % (index - 1)))
+    return {"rules": rules, "notifications": found, "problems": [problem for problem in problems if problem]}
 
 
 class FilterModule:

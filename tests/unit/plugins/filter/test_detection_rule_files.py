@@ -32,9 +32,10 @@ def test_rules_get_their_source_and_notifications_their_rule_and_secrets():
 
 def test_every_problem_of_every_file_without_the_secrets():
     texts = [RULE, "- name: a\n- name: b\n", "name: [unclosed\n", "name: X\nnotifications: {type: email}\n",
-             "name: Y\nnotifications: [nope]\n"]
+             "name: Y\nnotifications: [nope, {type: http, http_url: ftp://x, auth: {type: bearer}}]\n"]
     paths = ["/r/%d.yml" % index for index in range(len(texts))]
-    loaded = detection_rule_files(paths, texts, "/r", {"other": "s3cret"})
+    extra = [{"type": "email", "alert_rules": ["Y"], "recipients": ["nobody"]}, {"type": "sms", "alert_rules": ["Y"]}]
+    loaded = detection_rule_files(paths, texts, "/r", {"other": "s3cret"}, extra)
     problems = loaded["problems"]
     assert problems[0] == ("0.yml: notification 2 (http): auth.password refers to detection_rules_secrets.hook_password, "
                            "which is not set")
@@ -42,6 +43,10 @@ def test_every_problem_of_every_file_without_the_secrets():
     assert problems[2].startswith("2.yml: not YAML")
     assert problems[3] == "3.yml: notifications must be a list of notifications"
     assert problems[4] == "4.yml: notification 1: must be a mapping with a type (email or http)"
+    assert problems[5] == "4.yml: notification 2: http_url: 'ftp://x' is not an http:// or https:// URL."
+    assert problems[6] == "detection_rules_notifications[0]: recipients: give one or more email addresses."
+    assert problems[7].startswith("detection_rules_notifications[1]: value of type must be one of: email, http")
+    assert len(problems) == 8
     assert "s3cret" not in str(loaded)
     assert FilterModule().filters()["detection_rule_files"] is detection_rule_files
     with pytest.raises(AnsibleFilterError):
