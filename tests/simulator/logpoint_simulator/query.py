@@ -555,8 +555,7 @@ class _Expression:
         """`operand (operator operand)*`, left to right; both sides are evaluated."""
         left = operand()
         while self._take(operator):
-            right, first = operand(), left
-            left = lambda row, a=first, b=right: combine(a(row), b(row))  # noqa: E731
+            left = _combined(left, operand(), combine)
         return left
 
     def _compare(self):
@@ -629,6 +628,12 @@ class _Expression:
                     return value(row)
             return default(row) if default else None
         return case
+
+
+def _combined(left, right, combine):
+    def evaluate(row):
+        return combine(left(row), right(row))
+    return evaluate
 
 
 # ---- applying ----------------------------------------------------------------------------------

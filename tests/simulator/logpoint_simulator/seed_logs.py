@@ -40,9 +40,9 @@ def seeded_rows(now):
 def windows_rows(now):
     """Windows events of the last half hour: 5 failed logons (3 of jdoe, 2 of admin), one process creation."""
     moment = int(now)
+    users = ["jdoe", "jdoe", "admin", "jdoe", "admin"]
     logons = [_windows(moment - 60 * (index + 1), ["User", "Login", "Fail"], user=user, event_id="4625",
-                       source_address="203.0.113.66") for index, user in enumerate(["jdoe", "jdoe", "admin", "jdoe",
-                                                                                     "admin"])]
+                       source_address="203.0.113.66") for index, user in enumerate(users)]
     process = _windows(moment - 1200, ["Process", "Create"], user="jdoe", event_id="4688",
                        process="C:\\Windows\\System32\\cmd.exe", parent_process="C:\\Windows\\explorer.exe",
                        command="cmd.exe /c powershell -enc SQBFAFgA")
