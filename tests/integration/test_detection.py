@@ -282,3 +282,12 @@ def test_missing_secret_references_are_problems_without_the_secret(call_module, 
     assert loaded["problems"] == ["brute_force_on_windows_logons.yml: notification 2 (http): auth.value refers to "
                                   "detection_rules_secrets.brute_force_on_windows_logons_http_value, which is not set"]
     assert BEARER not in str(loaded["problems"])
+
+
+def test_drift_of_a_rule_given_by_id(call_module, sim):
+    converge(call_module, PACK[:1])
+    rule_id = server_rules(sim)["Brute force on Windows logons"]["id"]
+    edit_on_server(sim, "Brute force on Windows logons", incident_condition={"risk": "low"})
+    report = converge(call_module, [{"id": rule_id, "risk": "high"}], check=True).result["drift"]
+    assert report["rules"][0]["edited_on_server"] and report["rules"][0]["changes"] == ["risk"]
+    assert report["rules"][0]["source"] == "brute_force.yml"

@@ -33,6 +33,7 @@ import time
 
 from ansible_collections.logpoint.siem.plugins.module_utils import query_check
 from ansible_collections.logpoint.siem.plugins.module_utils._concurrency import fan_out_settled
+from ansible_collections.logpoint.siem.plugins.module_utils._response import id_of
 from ansible_collections.logpoint.siem.plugins.module_utils.api import alert_rules as rules_api
 from ansible_collections.logpoint.siem.plugins.module_utils.api import search as search_api
 from ansible_collections.logpoint.siem.plugins.module_utils.api.lists import list_lists
@@ -214,7 +215,7 @@ def edited_on_server(rule):
 class Provenance:
     """The ``prepare`` hook of ``converge_rules``: the desired options with their provenance metadata.
 
-    It also remembers, per rule label, what the drift report needs of the server's rule.
+    It also remembers, by id, the server's rule of each listed rule (what the drift report reads).
     """
 
     def __init__(self, client, extras_by_label, commit=None, pack=None, enabled=True):
@@ -224,11 +225,12 @@ class Provenance:
         self.pack = pack
         self.enabled = enabled
         self.seen = {}
-        self.provenance_only = set()  # rules whose metadata differs, if at all, only in provenance
+        self.provenance_only = set()  # ids (labels of new rules) whose metadata differs, if at all, only in provenance
 
     def __call__(self, options, current):
         label = rules.rule_label(options)
-        self.seen[label] = current
+        if current is not None:
+            self.seen[id_of(current)] = current
         if not self._applies(options, current):
             return options
         desired = rules.desired_facts(dict(options, metadata=None), self.client)
@@ -237,7 +239,7 @@ class Provenance:
         stored_user = dict((key, value) for key, value in stored_meta.items() if key not in PROVENANCE)
         base = dict(options["metadata"]) if options.get("metadata") is not None else stored_user
         if base == stored_user:
-            self.provenance_only.add(label)
+            self.provenance_only.add(id_of(current) if current is not None else label)
         if current_facts is not None and not self._differs(desired, base, current_facts, current):
             kept = dict((key, stored_meta[key]) for key in PROVENANCE if key in stored_meta)
             return dict(options, metadata=dict(base, **kept))
@@ -277,25 +279,28 @@ class Provenance:
 def drift_report(entries, seen, pack=None, provenance_only=()):
     """The drift report of a run: per rule its outcome, whether it was edited on the server since the
     collection wrote it, the options that differ, and its provenance; ``counts`` and ``drifted``.
-    ``seen``: the server rule of each listed rule, by label (rules deleted by purge are of ``pack``);
-    ``provenance_only``: the labels of rules whose ``metadata`` change is only their provenance (not listed)."""
-    report_rules = []
-    for entry in entries:
-        label = rules.rule_label(entry)
-        current = seen.get(label)
-        changes = [key for key in entry["changes"] if key != "metadata" or label not in provenance_only]
-        provenance = stored_provenance(current) if current else {"pack": pack if entry["outcome"] == "deleted" else None}
-        report_rules.append({
-            "name": entry["name"], "id": entry["id"], "outcome": entry["outcome"], "changes": changes,
-            "edited_on_server": bool(current) and edited_on_server(current),
-            "pack": provenance.get("pack"), "source": provenance.get("source"), "commit": provenance.get("commit"),
-            "sigma_id": provenance.get("sigma_id"), "stored_hash": provenance.get("hash"),
-        })
+    ``seen``: the server rule of each listed rule, by id (rules deleted by purge are of ``pack``);
+    ``provenance_only``: the ids (labels of new rules) of rules whose ``metadata`` change is only their
+    provenance (not listed)."""
+    report_rules = [_report_entry(entry, seen, pack, provenance_only) for entry in entries]
     counts = dict((outcome, sum(1 for rule in report_rules if rule["outcome"] == outcome))
                   for outcome in ("created", "updated", "deleted", "unchanged"))
     counts["edited_on_server"] = sum(1 for rule in report_rules if rule["edited_on_server"])
     drifted = any(rule["outcome"] != "unchanged" or rule["edited_on_server"] for rule in report_rules)
     return {"rules": report_rules, "counts": counts, "drifted": drifted, "text": drift_text(report_rules, counts)}
+
+
+def _report_entry(entry, seen, pack, provenance_only):
+    current = seen.get(entry["id"]) if entry["id"] else None
+    only = (entry["id"] if current else rules.rule_label(entry)) in provenance_only
+    provenance = stored_provenance(current) if current else {"pack": pack if entry["outcome"] == "deleted" else None}
+    return {
+        "name": entry["name"], "id": entry["id"], "outcome": entry["outcome"],
+        "changes": [key for key in entry["changes"] if key != "metadata" or not only],
+        "edited_on_server": bool(current) and edited_on_server(current),
+        "pack": provenance.get("pack"), "source": provenance.get("source"), "commit": provenance.get("commit"),
+        "sigma_id": provenance.get("sigma_id"), "stored_hash": provenance.get("hash"),
+    }
 
 
 def drift_text(report_rules, counts):
