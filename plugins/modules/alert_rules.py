@@ -64,6 +64,9 @@ options:
         given as it is.
       - A rule with O(rules[].state=absent) is deleted if it exists.
       - Each rule may be listed once; at most 10000 rules. Every rule is checked before the first request.
+      - Two keys of a rule are not options of M(logpoint.siem.alert_rule) - C(source), the file the rule comes
+        from (stored with O(provenance=true)), and C(expect), the rows its query should find with
+        O(validate=search) (C(min_rows), C(max_rows), C(window) such as C(1h), default 15 minutes).
     type: list
     elements: dict
     required: true
@@ -252,6 +255,35 @@ options:
     type: bool
     default: false
     version_added: 0.2.0
+  validate:
+    description:
+      - V(offline) - before anything is written, check every rule - each option, the structure of its query
+        (quotes, parentheses, C(IN [...]) lists, commands after each C(|)), and that the repos, users, user
+        groups and lists it names exist - and report every problem of every rule at once.
+      - V(search) - also run each new or changed query, and each rule with C(expect), through the Search API
+        over a short window on the rule's repos, before anything is written (check mode too). A query the
+        server refuses, or a row count outside C(expect), fails the task with the server's message and
+        nothing is written. Needs O(username) and O(secret_key).
+      - V(none) - no check beyond the options' types (the first bad option of a rule still fails the task).
+    type: str
+    choices: [offline, search, none]
+    default: offline
+    version_added: 0.2.0
+  provenance:
+    description:
+      - Store in the metadata of every rule written the rule's C(source), C(managed_hash) (a content hash of
+        the rule as written) and C(managed_commit) (O(commit)), next to the C(managed_by) pack marker.
+      - Provenance is written with a rule's writes, never alone - a rule that is otherwise unchanged keeps
+        what it stores, so a second run writes nothing. Rules made by hand get none.
+      - RV(drift) then tells the rules edited on the server since the collection wrote them.
+    type: bool
+    default: false
+    version_added: 0.2.0
+  commit:
+    description:
+      - The git commit the rules come from, stored with O(provenance=true).
+    type: str
+    version_added: 0.2.0
 notes:
   - Needs the C(alertrules:read) and C(alertrules:write) scopes; repo names need C(logsource:read), user
     and group names the classic credentials O(username) and O(secret_key).
@@ -336,24 +368,45 @@ summary:
   returned: success
   type: dict
   sample: {created: 1, updated: 1, unchanged: 198, deleted: 0}
+drift:
+  description:
+    - The drift report - per rule its outcome, whether it was edited on the server since the collection
+      wrote it (its stored C(managed_hash) no longer matches it), the options that differ and its
+      provenance; C(counts), C(drifted) (any rule not unchanged or edited on the server) and C(text), a
+      readable summary.
+  returned: success
+  type: dict
+  version_added: 0.2.0
+  sample:
+    rules:
+      - {name: Brute force on Windows logons, id: 65b1c0ffee0000000000beef, outcome: updated, changes: [condition],
+         edited_on_server: true, pack: soc-windows, source: brute_force.yml, commit: 3f2a9c1, sigma_id: null,
+         stored_hash: "sha256:9b1d..."}
+    counts: {created: 0, updated: 1, deleted: 0, unchanged: 199, edited_on_server: 1}
+    drifted: true
+    text: "0 created, 1 updated, 0 deleted, 199 unchanged; 1 edited on the server since the collection wrote them\n"
 """
 
 from ansible_collections.logpoint.siem.plugins.module_utils._converge import CONVERGE_ARGSPEC, check_concurrency
 from ansible_collections.logpoint.siem.plugins.module_utils.module import run_module
-from ansible_collections.logpoint.siem.plugins.module_utils.resources.alert_rules import checked_rules, converge_rules
+from ansible_collections.logpoint.siem.plugins.module_utils.resources import detection
 
 ARGUMENT_SPEC = dict({
     "rules": {"type": "list", "elements": "dict", "required": True},
     "purge": {"type": "bool", "default": False},
     "pack": {"type": "str"},
     "allow_empty": {"type": "bool", "default": False},
+    "validate": {"type": "str", "choices": list(detection.VALIDATE), "default": "offline"},
+    "provenance": {"type": "bool", "default": False},
+    "commit": {"type": "str"},
 }, **CONVERGE_ARGSPEC)
 
 
 def run(params, client, check_mode, warn):
     max_concurrency = check_concurrency(params["max_concurrency"])
-    return converge_rules(client, checked_rules(params["rules"]), params["purge"], check_mode, max_concurrency,
-                          pack=params["pack"], allow_empty=params["allow_empty"])
+    return detection.converge(client, params["rules"], params["purge"], check_mode, max_concurrency,
+                              pack=params["pack"], allow_empty=params["allow_empty"], validate=params["validate"],
+                              provenance=params["provenance"], commit=params["commit"])
 
 
 def main():

@@ -620,13 +620,16 @@ def converge_rule(client, options, check_mode, max_concurrency=DEFAULT_CONCURREN
 
 
 def converge_rules(client, rules, purge, check_mode, max_concurrency=DEFAULT_CONCURRENCY, pack=None,
-                   allow_empty=False):
+                   allow_empty=False, prepare=None, before_write=None):
     """alert_rules: every rule in one pass -> ``(changed, result, diffs)``.
 
     One listing, then one request per create or update (concurrently, at most ``max_concurrency`` at a
     time), one for all deletions, one for all activations and one for all deactivations. Every rule is
     validated before anything is written. The rules belong to ``pack``; ``purge`` deletes the rules of
     that pack that are not listed, and needs a pack and (unless ``allow_empty``) at least one rule.
+    Hooks (``resources/detection.py``): ``prepare(options, current)`` returns the options to plan a rule
+    with (its provenance added), ``before_write(rule_plans)`` runs once every rule is planned, before the
+    engine sends anything (and may raise to stop the run).
     """
     _check_purge(rules, purge, check_pack(pack), allow_empty)
     _refuse_duplicates(rules)
@@ -637,9 +640,11 @@ def converge_rules(client, rules, purge, check_mode, max_concurrency=DEFAULT_CON
     rule_plans = []
     for options, current in zip(rules, currents):
         _refuse_missing_id(options, current)
-        rule_plans.append(plan_rule(options, current, client, pack))
+        rule_plans.append(plan_rule(prepare(options, current) if prepare else options, current, client, pack))
     if purge:
         rule_plans.extend(_plan_purge(rule_plans, full, client, pack))
+    if before_write:
+        before_write(rule_plans)
     creates = sum(1 for rule_plan in rule_plans if rule_plan.outcome == "created")
     _run(rule_plans, client, check_mode, max_concurrency, BULK_LABEL, listed=len(listed) + creates)
     entries = [rule_plan.outcome_entry(check_mode) for rule_plan in rule_plans]

@@ -107,7 +107,7 @@ def test_latest_by_keeps_the_newest_row_per_combination(api):
 
 
 @pytest.mark.parametrize("query", [
-    "label=Logpoint | sort log_ts", "label=Logpoint | timechart count()", "(label=User", "label=User)",
+    "label=Logpoint | sortby log_ts", "label=Logpoint | timechart", "(label=User", "label=User)",
     "label=User OR", 'user="unterminated', "label=", "| stats count()",
 ])
 def test_queries_outside_the_subset_are_parser_errors_without_a_search_id(api, query):

@@ -2,8 +2,9 @@
 
 Form `username`, `secret_key`, `requestData` (a JSON string). With `query` it starts a search and
 answers with its id; with `search_id` (or `searchId`) it polls. The searched rows are the live audit
-events (`state.audit_events`) and the rows of `seed_logs`, all in repo `_logpoint`; the query language
-is the subset in `query.py`. A search is answered in `POLLS_TO_FINISH` polls: each poll returns the
+events (`state.audit_events`) and the rows of `seed_logs` (repo `_logpoint`, and a few Windows events
+in repo `windows`); the query language is the one of `query.py`, `IN LIST_NAME` reading the
+user-defined lists of the state. A search is answered in `POLLS_TO_FINISH` polls: each poll returns the
 rows found so far (cumulative) with a `version` one higher, the last one `final: true`. Searches not
 polled for `SEARCH_TTL` seconds, and those the `forget_searches` setting names, are forgotten: a poll
 answers `{"success": false, "message": "Forgotten search"}`.
@@ -57,7 +58,7 @@ def search_logs():
 
 def _start(request):
     try:
-        query = Query(str(request["query"]))
+        query = Query(str(request["query"]), lists=_list_values)
         time_range = _time_range(request.get("time_range", "Last 24 hours"))
         repos = _repo_names(request.get("repos", []))
         limit = _limit(request.get("limit"))
@@ -126,6 +127,14 @@ def _with_log_ts(row, style):
             moment = datetime.datetime.fromtimestamp(row["log_ts"], tz=datetime.timezone.utc)
             row["log_ts"] = moment.strftime(_DATE_FORMAT)
     return row
+
+
+def _list_values(name):
+    """The values of the user-defined list `name` (names are upper-cased), or None."""
+    sim = current_state()
+    with sim.lock:
+        found = next((entry for entry in sim.lists.values() if entry["name"] == str(name).upper()), None)
+        return list(found["lists"]) if found else None
 
 
 def _searchable_rows():
