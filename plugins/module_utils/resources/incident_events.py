@@ -70,7 +70,9 @@ def source_settings(args, now):
     Returns the options dict (connection options as the client takes them) with ``overlap``, ``track``
     and ``since`` as seconds and epoch; raises ConfigError naming the option.
     """
-    given = dict((key, value) for key, value in (args or {}).items() if key != "eda_feedback_queue")
+    # "" is "not set": a rulebook passes an unset variable as {{ var | default('') }}
+    given = dict((key, value) for key, value in (args or {}).items()
+                 if key != "eda_feedback_queue" and value not in (None, ""))
     result = ArgumentSpecValidator(SOURCE_ARGSPEC).validate(given)
     if result.error_messages:
         raise ConfigError("logpoint.siem.incidents: %s" % "; ".join(result.error_messages))
