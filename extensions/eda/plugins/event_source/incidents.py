@@ -124,8 +124,8 @@ options:
     type: path
   feedback:
     description:
-      - Read by ansible-rulebook (1.3 or later): it then confirms each event once the rule engine has taken
-        it, and the source remembers a change only then. Needs persistence (C(--persistence-id) on the
+      - Read by ansible-rulebook (1.3 or later), which then confirms each event once the rule engine has
+        taken it; the source remembers a change only then. Needs persistence (C(--persistence-id) on the
         command line; the activation's persistence in EDA controller). Without it an event counts as
         handled once it is on the queue.
       - An event that is not confirmed within O(feedback_timeout) is sent again at the next poll.
