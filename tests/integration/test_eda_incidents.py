@@ -179,7 +179,7 @@ def test_failed_read_loses_nothing(plugin, sim, args, caplog):
         queue = Recorder()
         await source.poll(queue)
         make_incidents(sim, 4)
-        sim.faults(status_5xx=20, path_prefix='/incident')
+        sim.faults(success_false=1, path_prefix='/incidents')  # a refusal: not retried
         assert await source.poll(queue) == 0
         sim.clear_faults()
         assert await source.poll(queue) == 4

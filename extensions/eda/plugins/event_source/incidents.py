@@ -202,11 +202,10 @@ import sys
 import time
 
 
-
 def _collection_importable():
     """ansible-rulebook runs this file by path: put the tree holding ansible_collections/ on sys.path."""
     try:
-        import ansible_collections.logpoint.siem.plugins.module_utils  # noqa: F401  pylint: disable=unused-import
+        import ansible_collections.logpoint.siem.plugins.module_utils  # noqa: F401  pylint: disable=unused-import,import-outside-toplevel
     except ImportError:
         here = os.path.dirname(os.path.abspath(__file__))
         sys.path.insert(0, os.path.abspath(os.path.join(here, *[os.pardir] * 7)))
@@ -356,4 +355,3 @@ async def main(queue, args):
                 save_state(source.state_file, source.tracker.to_json())
         except OSError as exc:
             LOGGER.error("logpoint.siem.incidents: could not write state_file: %s", source.scrubbed(str(exc)))
-
