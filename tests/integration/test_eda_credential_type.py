@@ -48,7 +48,7 @@ def test_credential_type_feeds_the_event_source(sim, tmp_path, monkeypatch):
         await source.poll(queue)
         reply = sim.api('POST', '/_simulator/incidents', json={'count': 1, 'hours_ago': 0})
         await source.poll(queue)
-        return source, [queue.get_nowait() for _ in range(queue.qsize())], reply.json()['ids']
+        return source, [queue.get_nowait() for index in range(queue.qsize())], reply.json()['ids']
 
     source, events, made = asyncio.run(scenario())
     assert source.options['api'] == 'classic'

@@ -195,6 +195,7 @@ EXAMPLES = r"""
         print_event:
 """
 
+# pylint: disable=wrong-import-position  # the imports follow the documentation strings, as in modules
 import asyncio
 import logging
 import os
@@ -213,7 +214,6 @@ def _collection_importable():
 
 _collection_importable()
 
-# pylint: disable=wrong-import-position
 from ansible_collections.logpoint.siem.plugins.module_utils.client import LogpointClient  # noqa: E402
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import LogpointError, scrub  # noqa: E402
 from ansible_collections.logpoint.siem.plugins.module_utils.resources.incident_events import (  # noqa: E402
