@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 import harness
+import strict_support
 
 PLUGIN = Path(__file__).resolve().parents[2] / 'extensions' / 'eda' / 'plugins' / 'event_source' / 'incidents.py'
 
@@ -293,3 +294,26 @@ def test_no_loss_no_duplicates(plugin, sim, args, tmp_path, record_property):
     assert len(made) == total and polls > 3
     assert (len(lost), duplicated, len(events)) == (0, 0, expected)
     assert replayed == [] and remembered >= total
+
+
+def test_strict_profile(plugin, sim, args):
+    """Under the adverse answers (/incident_states by modification time, Director's grouped rows...)."""
+    async def scenario(api):
+        source = plugin['IncidentSource'](dict(args, api=api, wait_timeout=10))
+        queue = Recorder()
+        await source.poll(queue)
+        new = make_incidents(sim, 2, name='Strict', risk='low')
+        await source.poll(queue)
+        classic(sim, '/add_incident_comment', {'states': [{'_id': new[0], 'comments': ['strict comment']}]})
+        classic(sim, '/resolve_incident', {'incident_ids': [new[0]]})
+        await source.poll(queue)
+        classic(sim, '/close_incident', {'incident_ids': [new[0]]})
+        await source.poll(queue)
+        await source.poll(queue)
+        return [(event['type'], event['incident']['status']) for event in queue.events if event['incident']['id'] == new[0]]
+
+    with strict_support.strict_profile(sim):
+        for api in ('classic', 'director'):
+            sim.reset()
+            assert run(scenario(api)) == [('created', 'unresolved'), ('state_changed', 'resolved'),
+                                          ('commented', 'resolved'), ('state_changed', 'closed')], api
