@@ -197,22 +197,42 @@ def test_main_with_feedback_and_restart(plugin, sim, args, tmp_path):
     state = str(tmp_path / 'state.json')
     options = dict(args, state_file=state, feedback=True)
 
-    async def session(before_start=None, settle=0.5):
+    def polled_since(moment):
+        try:
+            return (json.loads(Path(state).read_text(encoding='utf-8'))['bookmark'] or 0) >= moment
+        except (OSError, ValueError):
+            return False
+
+    async def session(before_start=None, settle=None, events=0):
+        """main() until ``settle`` seconds passed, or until ``events`` were taken and a later poll finished."""
         queue = asyncio.Queue(1)
         engine = Engine(queue)
         if before_start:
             before_start()
+        started = time.time()
         runner = asyncio.create_task(plugin['main'](queue, dict(options, eda_feedback_queue=engine.feedback)))
-        await asyncio.sleep(settle)
+        if settle is not None:
+            await asyncio.sleep(settle)
+        else:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and not (len(engine.taken) >= events and polled_since(started)):
+                await asyncio.sleep(0.05)
+            if len(engine.taken) >= events:  # one more poll after the one that sent them: nothing more comes
+                settled = time.time()
+                while time.monotonic() < deadline and not polled_since(settled):
+                    await asyncio.sleep(0.05)
         runner.cancel()
         engine.task.cancel()
-        await asyncio.gather(runner, engine.task, return_exceptions=True)
+        _finished, unfinished = await asyncio.wait({runner, engine.task}, timeout=10)
+        assert not unfinished, 'the source did not stop when cancelled'
         return engine.taken
 
-    run(session())
+    assert run(session()) == []  # the seeded incidents are the baseline
+    for settle in (0.13, 0.27, 0.31):  # cancelled at different points of a poll: it always stops
+        run(session(settle=settle))
     # made while stopped: announced at the next start, once
     made = []
-    events = run(session(lambda: made.extend(make_incidents(sim, 5))))
+    events = run(session(lambda: made.extend(make_incidents(sim, 5)), events=5))
     assert sorted(event['incident']['id'] for event in events) == sorted(made)
     assert run(session()) == []  # nothing handled is replayed
 

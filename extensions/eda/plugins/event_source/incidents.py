@@ -315,11 +315,17 @@ class Feedback:
                 self.done.set()
 
     async def settled(self, timeout):
+        """Whether every expected confirmation came within ``timeout`` seconds.
+
+        asyncio.wait, not wait_for: before Python 3.12 wait_for can swallow the task's cancellation when
+        the confirmation arrives at the same moment, and the source would not stop with the rulebook.
+        """
+        waiter = asyncio.ensure_future(self.done.wait())
         try:
-            await asyncio.wait_for(self.done.wait(), timeout)
-        except asyncio.TimeoutError:
-            return False
-        return True
+            finished, _unfinished = await asyncio.wait({waiter}, timeout=timeout)
+        finally:
+            waiter.cancel()
+        return bool(finished)
 
     def pending_count(self):
         return len(self.pending)
