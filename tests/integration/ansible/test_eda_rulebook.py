@@ -5,7 +5,8 @@
 Three runs: the closing-loop rulebook (a new low-risk incident of a noisy rule is commented and
 closed through incident_state, the rest printed), then a stop and a start on the same state file
 with the engine's feedback (--persistence-id): what was handled before the stop is not sent again,
-what was made while stopped is sent once.
+what was made while stopped is sent once. And the access-request webhook rulebook refusing to start
+without a token of 16 or more characters (it stops before the rule engine starts: about 3 s).
 """
 from __future__ import annotations
 
@@ -146,3 +147,18 @@ def test_rulebook_restart_replays_nothing(sim, tmp_path):
     time.sleep(1.5)
     output = second.stop()
     assert sorted(second.events()) == sorted(('%s:1' % one, 'created') for one in while_stopped), output
+
+
+def test_access_request_rulebook_needs_a_token(tmp_path):
+    """The webhook rulebook does not start without ACCESS_REQUEST_WEBHOOK_TOKEN (nor with a short one)."""
+    rulebook = ROOT / 'extensions' / 'eda' / 'rulebooks' / 'access_request_incident.yml'
+    inventory = tmp_path / 'inventory.yml'
+    inventory.write_text(yaml.safe_dump({'all': {'hosts': {'localhost': {'ansible_connection': 'local'}}}}), encoding='utf-8')
+    env = dict((key, value) for key, value in os.environ.items() if not key.startswith(('ANSIBLE_', 'ACCESS_REQUEST_')))
+    env.update(PATH='%s:%s' % (BIN, env.get('PATH', '')), ANSIBLE_COLLECTIONS_PATH=str(harness.COLLECTIONS_PATH),
+               ACCESS_REQUEST_WEBHOOK_TOKEN='short')
+    done = subprocess.run([str(RULEBOOK_COMMAND), '-i', str(inventory), '--rulebook', str(rulebook),
+                           '-E', 'ACCESS_REQUEST_WEBHOOK_TOKEN'], cwd=str(tmp_path), env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode != 0
+    assert 'ACCESS_REQUEST_WEBHOOK_TOKEN_must_be_set_to_a_secret_of_16_or_more_characters' in done.stdout + done.stderr
