@@ -578,3 +578,13 @@ def summary(session):
     print(line, flush=True)
     if total.failed:
         session.error('%d failed' % total.failed)
+
+
+@nox.session(python=False)
+def eda(session):
+    """The EDA event source logpoint.siem.incidents alone (its tests also run in unit, inprocess and ansible)."""
+    pytest = [str(VENV_BIN / 'python'), '-m', 'pytest', '-p', 'no:cacheprovider']
+    session.run(*pytest, 'tests/unit/plugins/module_utils/test_incident_events.py', 'tests/integration/test_eda_incidents.py',
+                'tests/integration/test_eda_credential_type.py', '-p', 'no:pytest-ansible', external=True)
+    session.run(*pytest, 'tests/integration/ansible/test_eda_rulebook.py', '--ansible-unit-inject-only', external=True,
+                env={'ANSIBLE_COLLECTIONS_PATH': str(COLLECTIONS_PATH), 'PATH': '%s:%s' % (VENV_BIN, os.environ.get('PATH', ''))})
