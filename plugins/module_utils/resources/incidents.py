@@ -23,6 +23,7 @@ import html
 import math
 import re
 import threading
+import time
 
 from ansible_collections.logpoint.siem.plugins.module_utils._concurrency import DEFAULT_CONCURRENCY
 from ansible_collections.logpoint.siem.plugins.module_utils._converge import CONVERGE_ARGSPEC, Batch, Change, Plan
@@ -529,7 +530,7 @@ class _ClassicWrites:
 
     def _applied(self, key, ids):
         """After a lost reply: the write took effect when every incident, read again, shows it."""
-        current = dict((incident["id"], incident) for incident in self.reread(ids))
+        current = dict((incident["id"], incident) for incident in self.reread(ids, after_write=True))
         if all(incident_id in current and took_effect(key[0], key[1], current[incident_id]) for incident_id in ids):
             return {"success": True, "reread": len(ids)}
         return None
@@ -624,9 +625,15 @@ def plan_state(backend, selection, incidents, desired, describe_user):
     plan = Plan()
     known = dict((incident["id"], incident) for incident in incidents)
 
-    def reread(ids):
-        windows = detection_windows([known[incident_id] for incident_id in ids],
-                                    selection.slices() if selection is not None else ())
+    planned_at = time.time()
+
+    def reread(ids, after_write=False):
+        windows = list(detection_windows([known[incident_id] for incident_id in ids],
+                                         selection.slices() if selection is not None else ()))
+        if after_write and backend.name == "classic":
+            # /incident_states may select by last change (logpoint-api.md §19.6): this task's own writes
+            # happened after the selection's window, so the re-read also covers the time since planning
+            windows.append((int(planned_at) - 1, int(time.time()) + 1))
         return backend.read(windows, filters={}, wanted_ids=ids)
 
     if backend.name == "director":
