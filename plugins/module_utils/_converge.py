@@ -82,6 +82,8 @@ class Change:
     key and an ``item`` (a value or a callable called when the phase starts) for ``Batch.send(items)``.
     ``applied()`` settles a lost reply, ``conflict()`` a create that lost a race to the same name (see
     the module docstring). ``predicted`` is the result in check mode. ``result`` is set by ``execute``.
+    ``finishes`` names the change this one completes (the activation of a created rule): after a failure
+    the later phases still run such changes, those whose change was written, so no object is left half-made.
     """
 
     label: str
@@ -94,6 +96,7 @@ class Change:
     predicted: Any = None
     result: Any = None
     conflict: Optional[Callable[[], Any]] = None
+    finishes: Optional["Change"] = None
 
 
 @dataclass
@@ -153,11 +156,14 @@ def execute(plan: Plan, *, check_mode: bool, max_concurrency: int = DEFAULT_CONC
             change.result = change.predicted
         return [change.result for change in plan.changes]
     written = set()
+    failure = None
     for phase in sorted(set(change.phase for change in plan.changes)):
-        failure = _run_phase(plan, [change for change in plan.changes if change.phase == phase], max_concurrency,
-                             written)
-        if failure is not None:
-            raise _with_written(failure, [change.label for change in plan.changes if id(change) in written])
+        changes = [change for change in plan.changes if change.phase == phase
+                   and (failure is None or (change.finishes is not None and id(change.finishes) in written))]
+        if changes:
+            failure = _run_phase(plan, changes, max_concurrency, written) or failure
+    if failure is not None:
+        raise _with_written(failure, list(dict.fromkeys(change.label for change in plan.changes if id(change) in written)))
     return [change.result for change in plan.changes]
 
 

@@ -11,6 +11,7 @@ from alert_rule_support import (
     MARKER,
     WINDOWS,
     create_by_hand,
+    created_active,
     model_reads,
     rule,
     rule_writes,
@@ -150,7 +151,9 @@ def test_enable_disable(call_module, sim):
 def test_created_disabled_takes_one_more_request(call_module, sim):
     created = call_module("alert_rule", rule(enabled=False))
     assert created.changed and created.result["alert_rule"]["enabled"] is False
-    assert server_rules(sim)[NAME]["active"] is False and sim.count("POST /AlertRules/deactivate_api") == 1
+    # deactivated unless the server made it inactive (then the read-back of the new rule saw that)
+    assert server_rules(sim)[NAME]["active"] is False
+    assert sim.count("POST /AlertRules/deactivate_api") == (1 if created_active(sim) else 0)
 
 
 def test_delete_by_name_or_id(call_module, sim):

@@ -3,15 +3,12 @@
 """Detection as code (issue 13, parts 1-3), in-process: validation before any write, provenance, drift, export."""
 from __future__ import annotations
 
-import contextlib
 import copy
 import time
 
-import pytest
 import jwt
 from alert_rule_support import ADMIN_ID, ANALYST_ID, WINDOWS, rule, server_rules
 from harness import ADMIN_SECRET_KEY, ADMIN_USERNAME
-from strict_support import strict_profile
 
 from ansible_collections.logpoint.siem.plugins.filter.detection_rule_files import detection_rule_files
 
@@ -116,26 +113,24 @@ PACK = [rule("Brute force on Windows logons", source="brute_force.yml"),
              metadata={"sigma_id": "5b7c3e1f-0a8d-4c6e-9f21-3d4b5a6c7e8f"})]
 
 
-@pytest.mark.parametrize("profile", ["default", "strict"])
-def test_provenance_is_written_with_the_rule_and_a_second_run_writes_nothing(call_module, sim, profile):
-    with strict_profile(sim) if profile == "strict" else contextlib.nullcontext():
-        created = converge(call_module, PACK)
-        assert created.result["drift"]["counts"] == {"created": 2, "updated": 0, "deleted": 0, "unchanged": 0,
-                                                     "edited_on_server": 0}
-        stored = metadata_of(server_rules(sim)["Encoded PowerShell"])
-        assert stored["managed_by"] == "logpoint.siem:soc" and stored["managed_source"] == "sigma/encoded.yml"
-        assert stored["managed_commit"] == "c0ffee1" and stored["managed_hash"].startswith("sha256:")
-        assert stored["sigma_id"] == "5b7c3e1f-0a8d-4c6e-9f21-3d4b5a6c7e8f"
+def test_provenance_is_written_with_the_rule_and_a_second_run_writes_nothing(call_module, sim):
+    created = converge(call_module, PACK)
+    assert created.result["drift"]["counts"] == {"created": 2, "updated": 0, "deleted": 0, "unchanged": 0,
+                                                 "edited_on_server": 0}
+    stored = metadata_of(server_rules(sim)["Encoded PowerShell"])
+    assert stored["managed_by"] == "logpoint.siem:soc" and stored["managed_source"] == "sigma/encoded.yml"
+    assert stored["managed_commit"] == "c0ffee1" and stored["managed_hash"].startswith("sha256:")
+    assert stored["sigma_id"] == "5b7c3e1f-0a8d-4c6e-9f21-3d4b5a6c7e8f"
 
-        sim.clear_requests()
-        again = converge(call_module, PACK, commit="d15ea5e")  # a new commit that leaves the rules alone
-        assert not again.changed and writes(sim) == 0, again
-        report = again.result["drift"]
-        assert not report["drifted"] and report["counts"]["unchanged"] == 2 and report["counts"]["edited_on_server"] == 0
-        assert metadata_of(server_rules(sim)["Encoded PowerShell"])["managed_commit"] == "c0ffee1"
-        by_name = dict((entry["name"], entry) for entry in report["rules"])
-        assert by_name["Encoded PowerShell"]["sigma_id"] == "5b7c3e1f-0a8d-4c6e-9f21-3d4b5a6c7e8f"
-        assert by_name["Brute force on Windows logons"]["source"] == "brute_force.yml"
+    sim.clear_requests()
+    again = converge(call_module, PACK, commit="d15ea5e")  # a new commit that leaves the rules alone
+    assert not again.changed and writes(sim) == 0, again
+    report = again.result["drift"]
+    assert not report["drifted"] and report["counts"]["unchanged"] == 2 and report["counts"]["edited_on_server"] == 0
+    assert metadata_of(server_rules(sim)["Encoded PowerShell"])["managed_commit"] == "c0ffee1"
+    by_name = dict((entry["name"], entry) for entry in report["rules"])
+    assert by_name["Encoded PowerShell"]["sigma_id"] == "5b7c3e1f-0a8d-4c6e-9f21-3d4b5a6c7e8f"
+    assert by_name["Brute force on Windows logons"]["source"] == "brute_force.yml"
 
 
 def test_drift_report_tells_rules_edited_on_the_server_and_the_fields_that_differ(call_module, sim):
@@ -166,7 +161,7 @@ def test_drift_report_tells_rules_edited_on_the_server_and_the_fields_that_diffe
 def test_purge_and_hand_made_rules_in_the_drift_report(call_module, sim):
     converge(call_module, PACK)
     hand = sim.api("POST", "/AlertRules/create_api", headers={"Authorization": "Bearer %s" % token("alertrules:write")},
-                   json=hand_made_body("Made in the web UI"))
+                   json=hand_made_body("Made in the web UI", **per_unit(sim)))
     assert hand.status_code == 200
     result = converge(call_module, PACK[:1] + [rule("Made in the web UI", risk="low")], purge=True)
     by_name = dict((entry["name"], entry) for entry in result.result["drift"]["rules"])
@@ -176,6 +171,11 @@ def test_purge_and_hand_made_rules_in_the_drift_report(call_module, sim):
 
 
 # ---- export and the round trip ------------------------------------------------------------------
+
+def per_unit(sim):
+    """90 minutes as 1 hour and 30 minutes where the server limits each unit (strict)."""
+    return {"timerange_minute": 30, "timerange_hour": 1} if sim.strict else {}
+
 
 def hand_made_body(name, **search):
     """A rule as the web UI or another tool stores it: no marker, loosely typed values."""
@@ -196,12 +196,11 @@ def hand_made_body(name, **search):
     }
 
 
-def seed_everything(call_module, sim, strict=False):
-    """Rules of a pack (one with notifications), rules made by hand in odd shapes, a static list.
-    Strict: 90 minutes as 1 hour and 30 minutes, as per-unit servers store it."""
+def seed_everything(call_module, sim):
+    """Rules of a pack (one with notifications), rules made by hand in odd shapes, a static list."""
     converge(call_module, PACK)
     headers = {"Authorization": "Bearer %s" % token("alertrules:write")}
-    units = {"timerange_minute": 30, "timerange_hour": 1} if strict else {}
+    units = per_unit(sim)
     for body in (hand_made_body("Odd hand-made rule", **units),
                  dict(hand_made_body("Second odd rule", **units), incident_ownership={"assignee": ADMIN_ID}),
                  dict(hand_made_body("Second odd rule!", **units), taxonomy={"metadata": []})):
@@ -232,32 +231,30 @@ def converge_export(call_module, directory, secrets):
     return results
 
 
-@pytest.mark.parametrize("profile", ["default", "strict"])
-def test_export_then_converge_the_export_writes_nothing(call_module, sim, tmp_path, profile):
-    with strict_profile(sim) if profile == "strict" else contextlib.nullcontext():
-        seed_everything(call_module, sim, strict=profile == "strict")
-        exported = call_module("detection_export", {"dest": str(tmp_path / "rules")})
-        assert exported.changed and exported.result["rules"] == 5, exported
-        names = sorted(entry["path"] for entry in exported.result["files"])
-        assert names == sorted(["brute_force_on_windows_logons.yml", "encoded_powershell.yml", "lists/BLOCKED_USERS.txt",
-                                "lists/KNOWN_SCANNERS.txt", "lists/VIP_USERS.txt", "odd_hand_made_rule.yml",
-                                "second_odd_rule_%s.yml" % rule_id_end(sim, "Second odd rule"),
-                                "second_odd_rule_%s.yml" % rule_id_end(sim, "Second odd rule!")])
-        secret_variables = ["brute_force_on_windows_logons_http_value", "odd_hand_made_rule_http_value"]
-        assert exported.result["secret_variables"] == secret_variables
-        exported.assert_no_secrets(BEARER)
-        text = (tmp_path / "rules" / "brute_force_on_windows_logons.yml").read_text()
-        assert BEARER not in text and "{{ detection_rules_secrets.brute_force_on_windows_logons_http_value }}" in text
-        assert "managed_hash" not in text and text.startswith("---\nname: Brute force on Windows logons\nenabled: true\n")
-        assert (tmp_path / "rules" / "lists" / "BLOCKED_USERS.txt").read_text() == "eve\nmallory\n"
+def test_export_then_converge_the_export_writes_nothing(call_module, sim, tmp_path):
+    seed_everything(call_module, sim)
+    exported = call_module("detection_export", {"dest": str(tmp_path / "rules")})
+    assert exported.changed and exported.result["rules"] == 5, exported
+    names = sorted(entry["path"] for entry in exported.result["files"])
+    assert names == sorted(["brute_force_on_windows_logons.yml", "encoded_powershell.yml", "lists/BLOCKED_USERS.txt",
+                            "lists/KNOWN_SCANNERS.txt", "lists/VIP_USERS.txt", "odd_hand_made_rule.yml",
+                            "second_odd_rule_%s.yml" % rule_id_end(sim, "Second odd rule"),
+                            "second_odd_rule_%s.yml" % rule_id_end(sim, "Second odd rule!")])
+    secret_variables = ["brute_force_on_windows_logons_http_value", "odd_hand_made_rule_http_value"]
+    assert exported.result["secret_variables"] == secret_variables
+    exported.assert_no_secrets(BEARER)
+    text = (tmp_path / "rules" / "brute_force_on_windows_logons.yml").read_text()
+    assert BEARER not in text and "{{ detection_rules_secrets.brute_force_on_windows_logons_http_value }}" in text
+    assert "managed_hash" not in text and text.startswith("---\nname: Brute force on Windows logons\nenabled: true\n")
+    assert (tmp_path / "rules" / "lists" / "BLOCKED_USERS.txt").read_text() == "eve\nmallory\n"
 
-        sim.clear_requests()
-        results = converge_export(call_module, tmp_path / "rules", dict.fromkeys(secret_variables, BEARER))
-        assert not any(result.failed for result in results), [result.msg for result in results if result.failed]
-        assert not any(result.changed for result in results) and writes(sim) == 0, sim.requests()
+    sim.clear_requests()
+    results = converge_export(call_module, tmp_path / "rules", dict.fromkeys(secret_variables, BEARER))
+    assert not any(result.failed for result in results), [result.msg for result in results if result.failed]
+    assert not any(result.changed for result in results) and writes(sim) == 0, sim.requests()
 
-        again = call_module("detection_export", {"dest": str(tmp_path / "rules")})
-        assert not again.changed and all(entry["state"] == "unchanged" for entry in again.result["files"])
+    again = call_module("detection_export", {"dest": str(tmp_path / "rules")})
+    assert not again.changed and all(entry["state"] == "unchanged" for entry in again.result["files"])
 
 
 def rule_id_end(sim, name):

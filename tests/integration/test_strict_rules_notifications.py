@@ -71,7 +71,7 @@ def test_alert_rules_bulk_activates_once_deactivates_once_and_purges_under_each_
     assert created.result["summary"]["created"] == 6
     assert [server_rules(sim)["Detection rule %03d" % n]["active"] for n in range(6)] == [True] * 5 + [False]
     assert sim.count("POST /AlertRules/activate_api") == (0 if created_active else 1)
-    assert sim.count("POST /AlertRules/deactivate_api") == 1
+    assert sim.count("POST /AlertRules/deactivate_api") == (1 if created_active else 0)
 
     sim.clear_requests()
     again = module_ok("alert_rules", {"rules": rules, "pack": "strict"})

@@ -483,7 +483,8 @@ class RulePlan:
                 applied=_explained(self.label, lambda: api.update_applied(client, self.model)), predicted=self.id))
         if self.enable is not None:
             action = "activate" if self.enable else "deactivate"
-            plan.add(_converge.Change(self.label, action, phase=1, batch=action, item=self.rule_id))
+            plan.add(_converge.Change(self.label, action, phase=1, batch=action, item=self.rule_id,
+                                      finishes=self._write if self.outcome == "created" else None))
 
     def rule_id(self):
         """The id once known: the create's result for a new rule."""
@@ -559,7 +560,7 @@ def _warn_owner(options, current, client, label):
 def _plan_create(label, desired, client, pack=None):
     facts = complete_facts(desired, None, client, label)
     facts.setdefault("enabled", True)
-    # enable=True: activated after the create unless the server made it active (see _activate)
+    # enable=True: activated after the create unless the server made it active (see _set_active)
     return RulePlan(label, None, "created", changes=desired, model=api.build_model(facts, marker=api.marker_value(pack)),
                     enable=facts["enabled"], after=options_of(desired, client), facts=facts)
 
@@ -579,14 +580,13 @@ def _run(rule_plans, client, check_mode, max_concurrency, batch_label, listed=No
     plan.add_batch(_converge.Batch("delete", send=_explained(batch_label, lambda ids: api.delete_rules(client, ids)),
                                    applied=_explained(batch_label, lambda ids: api.deleted(client, ids))))
 
-    def activate(ids):
+    def set_active(ids, enabled):
         created = set(rule_plan.rule_id() for rule_plan in rule_plans if rule_plan.outcome == "created")
-        return _activate(client, ids, created, listed, max_concurrency)
+        return _set_active(client, ids, enabled, created, listed, max_concurrency)
 
-    sends = {"activate": activate, "deactivate": lambda ids: api.set_enabled(client, ids, False)}
     for enabled, action in ((True, "activate"), (False, "deactivate")):
         plan.add_batch(_converge.Batch(
-            action, send=_explained(batch_label, sends[action]),
+            action, send=_explained(batch_label, lambda ids, enabled=enabled: set_active(ids, enabled)),
             applied=_explained(batch_label, lambda ids, enabled=enabled: api.enabled_applied(client, ids, enabled))))
     for rule_plan in rule_plans:
         rule_plan.add_to(plan, client)
@@ -595,13 +595,14 @@ def _run(rule_plans, client, check_mode, max_concurrency, batch_label, listed=No
         rule_plan.settle()
 
 
-def _activate(client, ids, created, listed, max_concurrency):
-    """One activate_api for ``ids``, without the rules just ``created`` that the server already made active."""
+def _set_active(client, ids, enabled, created, listed, max_concurrency):
+    """One activate_api (or deactivate_api) for ``ids``, without the rules just ``created`` that the server
+    already made so (Logpoints differ in whether a new rule starts active, logpoint-api.md §19.1)."""
     new = [rule_id for rule_id in ids if rule_id in created]
     active = api.active_states(client, new, listed, max_concurrency) if new else {}
-    inactive = [rule_id for rule_id in ids if active.get(rule_id) is not True]
-    if inactive:
-        api.set_enabled(client, inactive, True)
+    pending = [rule_id for rule_id in ids if active.get(rule_id) is not enabled]
+    if pending:
+        api.set_enabled(client, pending, enabled)
     return True
 
 
