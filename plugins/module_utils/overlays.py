@@ -78,30 +78,30 @@ class _Overlaid:
         label = str(overlay["name"]) if named else "overlay %d" % number
         self.where = "overlay %r" % label if named else label
         overlay = self.checked(overlay)
-        drop, override, add = overlay.get("drop") or [], overlay.get("override") or {}, overlay.get("add") or []
+        drop, override = overlay.get("drop") or [], overlay.get("override") or {}
         both = sorted(set(drop) & set(override))
         if both:
             self.fail("drop and override both name %s" % ", ".join(repr(n) for n in both))
         positions = self.index()
-        for name in drop:
+        for name in list(drop) + list(override):
             if name not in positions:
-                self.missing("drop", name, positions)
+                self.missing("drop" if name in drop else "override", name, positions)
         for name, changes in override.items():
-            if name not in positions:
-                self.missing("override", name, positions)
             self.rules[positions[name]] = self.overridden(self.rules[positions[name]], name, changes)
         self.rules = [rule for rule in self.rules if rule.get("name") not in drop]
         self.report["dropped"].extend(drop)
-        remaining = set(positions) - set(drop)
-        for position, rule in enumerate(add):
+        self.add(overlay.get("add") or [], set(positions) - set(drop))
+        self.report["overlays"].append(label)
+
+    def add(self, rules, existing):
+        for position, rule in enumerate(rules):
             if not isinstance(rule, dict) or not rule.get("name"):
                 self.fail("add[%d]: each added rule is a mapping with a name, got %r" % (position, rule))
-            if rule["name"] in remaining:
+            if rule["name"] in existing:
                 self.fail("add[%d]: rule %r is already in the set; change it with override instead" % (position, rule["name"]))
-            remaining.add(rule["name"])
+            existing.add(rule["name"])
             self.rules.append(copy.deepcopy(rule))
             self.report["added"].append(rule["name"])
-        self.report["overlays"].append(label)
 
     def checked(self, overlay):
         if not isinstance(overlay, dict):
