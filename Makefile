@@ -5,6 +5,7 @@
 #   make demo         simulator up, playbooks/demo.yml against it, simulator down
 #   make test         every nox session (noxfile.py), one summary line "tests: N passed, N failed" at the end
 #   make bench        the benchmark against plain ansible.builtin.uri playbooks (not part of make test; BENCH_ARGS="--quick --only rules")
+#   make bench-fleet  the fleet benchmark: 20 simulators x 300 rules, forks 10 (not part of make test; FLEET_BENCH_ARGS="--quick")
 #   make sanity | unit | inprocess | ansible | integration | lint | docs | smoke | compat   one stage each
 
 SHELL := /bin/bash
@@ -26,7 +27,7 @@ DEMO_PORT_FLAG := $(if $(filter file,$(origin SIM_PORT)),,--port $(SIM_PORT))
 
 NOX := $(VPY) -m nox --noxfile noxfile.py --no-color
 
-.PHONY: help venv simulator demo test bench sanity unit inprocess ansible integration lint docs smoke compat clean
+.PHONY: help venv simulator demo test bench bench-fleet sanity unit inprocess ansible integration lint docs smoke compat clean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -64,6 +65,9 @@ test: venv
 
 bench: venv
 	$(VPY) tests/bench/run_bench.py $(BENCH_ARGS)
+
+bench-fleet: venv
+	$(VPY) tests/bench/fleet_bench.py $(FLEET_BENCH_ARGS)
 
 sanity unit inprocess ansible integration lint docs smoke compat: venv
 	@$(call NOX_WITH_SUMMARY,-s $@ summary)

@@ -26,12 +26,10 @@ Merge rules (``apply_overlays``):
    field (``condition``, ``throttling``, ``metadata``) is merged one level deep (the keys given replace,
    the others stay); ``null`` removes the field (or the dict key), so the module's default applies.
 5. The result keeps the base order; added rules come last, in overlay order. The rules given are never
-   changed in place.
+   changed in place (the result's rules are new mappings; values they share with the input are not copied).
 """
 
 from __future__ import annotations
-
-import copy
 
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError
 
@@ -43,7 +41,9 @@ class _Overlaid:
     """The rule set while overlays apply to it, and the report of what each did."""
 
     def __init__(self, rules, fields, tenant):
-        self.rules = [copy.deepcopy(rule) for rule in rules]
+        # shallow copies: nested values are replaced, never changed in place (and Ansible's lazy
+        # containers copy their whole templating context on deepcopy: minutes for a 300-rule pack)
+        self.rules = [dict(rule) if isinstance(rule, dict) else rule for rule in rules]
         self.fields = fields
         self.tenant = tenant
         self.report = {"tenant": tenant, "overlays": [], "added": [], "dropped": [], "overridden": {},
@@ -100,7 +100,7 @@ class _Overlaid:
             if rule["name"] in existing:
                 self.fail("add[%d]: rule %r is already in the set; change it with override instead" % (position, rule["name"]))
             existing.add(rule["name"])
-            self.rules.append(copy.deepcopy(rule))
+            self.rules.append(dict(rule))
             self.report["added"].append(rule["name"])
 
     def checked(self, overlay):
@@ -142,10 +142,10 @@ def _merged_field(rule, field, value, is_dict):
             if item is None:
                 merged.pop(key, None)
             else:
-                merged[key] = copy.deepcopy(item)
+                merged[key] = item
         rule[field] = merged
     else:
-        rule[field] = copy.deepcopy(value)
+        rule[field] = value
     return rule
 
 
