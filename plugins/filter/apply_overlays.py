@@ -23,9 +23,9 @@ description:
     The base order is kept, added rules come last.
   - Every problem fails the task with a message naming the tenant, the overlay, the key and the rule, so a
     role that applies overlays before converging writes nothing for that tenant; other hosts go on.
-  - Ansible does not merge a variable across group and host variables, so give the region's and the
+  - "Ansible does not merge a variable across group and host variables, so give the region's and the
     tenant's overlays different variable names and list both, for example
-    C(detection_rules_overlays: "{{ [overlay_region, overlay_tenant] }}").
+    C(detection_rules_overlays: {{ [overlay_region, overlay_tenant] }})."
 author:
   - logpoint.siem maintainers (@logpoint-siem)
 positional: _input, overlays

@@ -271,8 +271,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             if error is None:
                 host["vars"]["logpoint_repos"] = repos
             else:
+                reason = as_logpoint_error(error, secret_values(options))
                 display.warning("%s: the repos of %s could not be read, so it has no logpoint_repos: %s"
-                                     % (self.NAME, host["name"], as_logpoint_error(error, secret_values(options))))
+                                % (self.NAME, host["name"], reason))
 
     def _populate(self, hosts):
         strict = self.get_option("strict")

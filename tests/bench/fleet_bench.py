@@ -194,8 +194,8 @@ def fleet_runs(simulators, workdir, inventory, forks):
         row, output = measure(label, workdir, inventory, forks, live)
         rows.append(row)
         clean = "Connection refused" in output and "Traceback" not in output
-        print("     the down tenant failed %s" % ("cleanly (connection refused, no traceback)" if clean else
-                                                   "NOT cleanly: see the log"), flush=True)
+        verdict = "cleanly (connection refused, no traceback)" if clean else "NOT cleanly: see the log"
+        print("     the down tenant failed %s" % verdict, flush=True)
     return rows
 
 
