@@ -6,6 +6,7 @@
 #   make test         every nox session (noxfile.py), one summary line "tests: N passed, N failed" at the end
 #   make bench        the benchmark against plain ansible.builtin.uri playbooks (not part of make test; BENCH_ARGS="--quick --only rules")
 #   make bench-sigma  Sigma conversion of 1,000 rules: seconds, rules/s, converted/skipped (SIGMA_BENCH_ARGS="--rules 5000")
+#   make bench-fleet  the fleet benchmark: 20 simulators x 300 rules, forks 10 (not part of make test; FLEET_BENCH_ARGS="--quick")
 #   make sanity | unit | inprocess | ansible | integration | lint | docs | smoke | compat   one stage each
 #   make inprocess-strict | ansible-strict | integration-strict   the integration tiers under the simulator's --profile strict
 
@@ -30,7 +31,7 @@ NOX := $(VPY) -m nox --noxfile noxfile.py --no-color
 
 STAGES := sanity unit inprocess ansible integration inprocess-strict ansible-strict integration-strict lint docs smoke compat
 
-.PHONY: help venv simulator demo test bench bench-sigma $(STAGES) clean
+.PHONY: help venv simulator demo test bench bench-sigma bench-fleet $(STAGES) clean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -71,6 +72,9 @@ bench: venv
 
 bench-sigma: venv
 	$(VPY) tests/bench/sigma_bench.py $(SIGMA_BENCH_ARGS)
+
+bench-fleet: venv
+	$(VPY) tests/bench/fleet_bench.py $(FLEET_BENCH_ARGS)
 
 $(STAGES): venv
 	@$(call NOX_WITH_SUMMARY,-s $@ summary)

@@ -4,13 +4,13 @@ import flask
 
 from . import control
 from .counters import COUNTERS_KEY, RequestCounters
-from .families import alert_rules, director, incidents, lists, logicmonitor, notifications, repos, search, users
+from .families import alert_rules, director, fleet, incidents, lists, logicmonitor, notifications, repos, search, users
 from .faults import FAULTS_KEY, FaultMiddleware, Faults
 from .profiles import DEFAULT_PROFILE
 from .state import STATE_KEY, SimState
 
 # The one list of API families; each module owns its routes and nothing else.
-FAMILIES = (repos, users, alert_rules, notifications, lists, search, logicmonitor, incidents, director)
+FAMILIES = (repos, users, alert_rules, notifications, lists, search, logicmonitor, incidents, director, fleet)
 
 
 def create_app(state=None, *, latency_ms=0, profile=None, settings=None):
