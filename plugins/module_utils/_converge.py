@@ -158,13 +158,17 @@ def execute(plan: Plan, *, check_mode: bool, max_concurrency: int = DEFAULT_CONC
     written = set()
     failure = None
     for phase in sorted(set(change.phase for change in plan.changes)):
-        changes = [change for change in plan.changes if change.phase == phase
-                   and (failure is None or (change.finishes is not None and id(change.finishes) in written))]
+        changes = [change for change in plan.changes if change.phase == phase and _may_run(change, failure, written)]
         if changes:
             failure = _run_phase(plan, changes, max_concurrency, written) or failure
     if failure is not None:
         raise _with_written(failure, list(dict.fromkeys(change.label for change in plan.changes if id(change) in written)))
     return [change.result for change in plan.changes]
+
+
+def _may_run(change, failure, written):
+    """Every change until a phase failed; after that only those finishing a change that was written."""
+    return failure is None or (change.finishes is not None and id(change.finishes) in written)
 
 
 def _run_phase(plan, changes, max_concurrency, written):

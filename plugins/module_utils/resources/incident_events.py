@@ -37,7 +37,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.logpoint.siem.plugins.module_utils._concurrency import DEFAULT_CONCURRENCY
 from ansible_collections.logpoint.siem.plugins.module_utils.errors import ConfigError
-from ansible_collections.logpoint.siem.plugins.module_utils.options import check_credentials, connection_argspec
+from ansible_collections.logpoint.siem.plugins.module_utils.options import WITH_DIRECTOR, check_credentials, connection_argspec
 from ansible_collections.logpoint.siem.plugins.module_utils.resources.incidents import (
     APIS, DEFAULT_WAIT_TIMEOUT, choose_api)
 from ansible_collections.logpoint.siem.plugins.module_utils.timeparse import iso_utc, parse_duration, parse_instant
@@ -45,7 +45,7 @@ from ansible_collections.logpoint.siem.plugins.module_utils.timeparse import iso
 EVENT_TYPES = ("created", "state_changed", "commented")
 STATE_VERSION = 1
 CLOCK_SLACK = 300  # seconds past "now" that a window reaches, for an appliance clock ahead of ours
-SOURCE_ARGSPEC = dict(connection_argspec(), **{
+SOURCE_ARGSPEC = dict(connection_argspec(WITH_DIRECTOR), **{
     "api": {"type": "str", "choices": list(APIS), "default": "auto"},
     "interval": {"type": "float", "default": 30.0},
     "overlap": {"type": "raw", "default": "10m"},

@@ -125,8 +125,9 @@ def test_settings(monkeypatch):
     for name in [spec["env"] for spec in CONNECTION_OPTIONS.values()]:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("LOGPOINT_URL", "https://lp")
-    options = source_settings({"track": 0, "overlap": "5m", "since": "1h", "state_file": ""}, now=10000.0)
-    assert (options["track"], options["overlap"], options["since"], options["state_file"]) == (0, 300, 6400.0, None)
+    now = 1796000000.0  # times before 2000 are refused (timeparse)
+    options = source_settings({"track": 0, "overlap": "5m", "since": "1h", "state_file": ""}, now=now)
+    assert (options["track"], options["overlap"], options["since"], options["state_file"]) == (0, 300, now - 3600, None)
     assert options["url"] == "https://lp" and options["api"] == "classic"
     with pytest.raises(ConfigError, match="api: auto found some Director options"):
         source_settings({"director_url": "https://d"}, now=0)
