@@ -17,7 +17,9 @@ CONNECTION_PREFIXES = ("LOGPOINT_", "LM_")
 
 
 def test_every_module_is_in_the_action_group_and_nothing_else():
-    modules = {path.stem for path in (ROOT / "plugins" / "modules").glob("*.py") if path.stem != "__init__"}
+    # sigma_convert converts files on the controller: no connection options to share
+    modules = {path.stem for path in (ROOT / "plugins" / "modules").glob("*.py")
+               if path.stem not in ("__init__", "sigma_convert")}
     runtime = yaml.safe_load((ROOT / "meta" / "runtime.yml").read_text(encoding="utf-8"))
     group = runtime["action_groups"]["logpoint"]
     assert len(group) == len(set(group)), "duplicates in the action group: %s" % group
