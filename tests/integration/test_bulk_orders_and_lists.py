@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
 
 WRITE_ACTIONS = ("/comment", "/resolve", "/close", "/reassign", "/reopen", "/sendForInvestigation")
 LISTING = "GET /UserDefinedList/lists_api"
