@@ -81,3 +81,15 @@ def test_sigma_rules_role(run_playbook, sim, tmp_path):
     assert len(stored) == 11 and "Security Event Log Cleared" not in stored.values()
     assert sim.count("POST /AlertRules/update_api") == 1 and sim.count("POST /AlertRules/create_api") == 0
     assert writes(sim) == 1, sim.counters()
+
+    # A tenant's overlay on the converted rules (as detection_rules_overlays): one dropped, one overridden
+    overlay = [{"name": "tenant", "drop": ["Linux Password File Modified"],
+                "override": {"Windows Security Log Cleared": {"risk": "critical"}}}]
+    sim.clear_requests()
+    overlaid = run_playbook(play(sigma_dir, sigma_rules_overlays=overlay, sigma_rules_purge=True))
+    assert overlaid.ok, overlaid
+    stored = rules_by_name(sim)
+    assert "Linux Password File Modified" not in stored and len(stored) == 10
+    assert stored["Windows Security Log Cleared"]["incident_condition"]["risk"] == "critical"
+    typo = run_playbook(play(sigma_dir, sigma_rules_overlays=[{"name": "typo", "drop": ["No such rule"]}]))
+    assert not typo.ok and "overlay 'typo': drop: no rule 'No such rule'" in typo.output
