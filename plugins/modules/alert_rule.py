@@ -49,6 +49,21 @@ options:
         pack, so no pack's O(logpoint.siem.alert_rules#module:purge) deletes it, and an existing rule keeps its pack.
     type: str
     version_added: 0.2.0
+  provenance:
+    description:
+      - Store in the rule's metadata C(managed_hash), a content hash of the rule as written, and
+        C(managed_commit) (O(commit)), next to the C(managed_by) pack marker, as
+        O(logpoint.siem.alert_rules#module:provenance) does; the drift report of a later
+        M(logpoint.siem.alert_rules) run then tells whether the rule was edited on the server since.
+      - Written with the rule's writes, never alone, so a second run writes nothing. Rules made by hand get none.
+    type: bool
+    default: false
+    version_added: 0.2.0
+  commit:
+    description:
+      - The git commit the rule comes from, stored with O(provenance=true).
+    type: str
+    version_added: 0.2.0
   name:
     description:
       - The rule's name, 5 to 255 characters without control characters (no line breaks or tabs), unique on the
@@ -299,16 +314,18 @@ changes:
 
 from ansible_collections.logpoint.siem.plugins.module_utils._converge import CONVERGE_ARGSPEC, check_concurrency
 from ansible_collections.logpoint.siem.plugins.module_utils.module import run_module
-from ansible_collections.logpoint.siem.plugins.module_utils.resources.alert_rules import RULE_OPTIONS, converge_rule
+from ansible_collections.logpoint.siem.plugins.module_utils.resources.alert_rules import RULE_OPTIONS
+from ansible_collections.logpoint.siem.plugins.module_utils.resources.detection import converge_one
 
 
-ARGUMENT_SPEC = dict(RULE_OPTIONS, pack={"type": "str"}, **CONVERGE_ARGSPEC)
+ARGUMENT_SPEC = dict(RULE_OPTIONS, pack={"type": "str"}, provenance={"type": "bool", "default": False},
+                     commit={"type": "str"}, **CONVERGE_ARGSPEC)
 
 
 def run(params, client, check_mode, warn):
     max_concurrency = check_concurrency(params["max_concurrency"])
-    return converge_rule(client, dict((key, params[key]) for key in RULE_OPTIONS), check_mode, max_concurrency,
-                         pack=params["pack"])
+    return converge_one(client, dict((key, params[key]) for key in RULE_OPTIONS), check_mode, max_concurrency,
+                        pack=params["pack"], provenance=params["provenance"], commit=params["commit"])
 
 
 def main():

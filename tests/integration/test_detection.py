@@ -133,6 +133,23 @@ def test_provenance_is_written_with_the_rule_and_a_second_run_writes_nothing(cal
     assert by_name["Brute force on Windows logons"]["source"] == "brute_force.yml"
 
 
+def test_alert_rule_stores_provenance_and_a_later_pack_run_sees_the_edit(call_module, sim):
+    single = dict(rule("Made by one task"), pack="soc", provenance=True, commit="c0ffee1")
+    single.pop("source", None)
+    created = call_module("alert_rule", single)
+    assert created.changed and not created.failed, created
+    stored = metadata_of(server_rules(sim)["Made by one task"])
+    assert stored["managed_by"] == "logpoint.siem:soc" and stored["managed_commit"] == "c0ffee1"
+    assert stored["managed_hash"].startswith("sha256:")
+    sim.clear_requests()
+    again = call_module("alert_rule", dict(single, commit="d15ea5e"))
+    assert not again.changed and writes(sim) == 0, again
+    edit_on_server(sim, "Made by one task", description="tuned by hand")
+    report = converge(call_module, [rule("Made by one task")], check=True).result["drift"]
+    [entry] = [entry for entry in report["rules"] if entry["name"] == "Made by one task"]
+    assert entry["edited_on_server"] is True
+
+
 def test_drift_report_tells_rules_edited_on_the_server_and_the_fields_that_differ(call_module, sim):
     converge(call_module, PACK)
     edit_on_server(sim, "Brute force on Windows logons", description="tuned by hand")

@@ -608,13 +608,14 @@ def _set_active(client, ids, enabled, created, listed, max_concurrency):
 
 # ---- converging -------------------------------------------------------------------------------
 
-def converge_rule(client, options, check_mode, max_concurrency=DEFAULT_CONCURRENCY, pack=None):
-    """alert_rule: one rule found by id or name -> ``(changed, result, diff)``; ``pack``: the pack it belongs to."""
+def converge_rule(client, options, check_mode, max_concurrency=DEFAULT_CONCURRENCY, pack=None, prepare=None):
+    """alert_rule: one rule found by id or name -> ``(changed, result, diff)``; ``pack``: the pack it belongs to;
+    ``prepare``: the hook of ``converge_rules``."""
     check_pack(pack)
     check_options(options)
     current = api.find_rule(client, name=options.get("name"), rule_id=options.get("id"))
     _refuse_missing_id(options, current)
-    rule_plan = plan_rule(options, current, client, pack)
+    rule_plan = plan_rule(prepare(options, current) if prepare else options, current, client, pack)
     _run([rule_plan], client, check_mode, max_concurrency, rule_plan.label)
     result = {"alert_rule": rule_plan.rule(client), "outcome": rule_plan.outcome, "changes": rule_plan.changes}
     return rule_plan.changed, result, managed_diff(rule_plan.before, rule_plan.after)

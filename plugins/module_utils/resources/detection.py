@@ -343,3 +343,9 @@ def converge(client, rules_given, purge, check_mode, max_concurrency, pack=None,
                                                   allow_empty=allow_empty, prepare=hook, before_write=before_write)
     result["drift"] = drift_report(result["rules"], hook.seen, pack, hook.provenance_only)
     return changed, result, diffs
+
+
+def converge_one(client, options, check_mode, max_concurrency, pack=None, provenance=False, commit=None):
+    """alert_rule with provenance: the rule's hash (and ``commit``) stored with its writes, as in ``converge``."""
+    hook = Provenance(client, {}, commit=commit, pack=pack, enabled=provenance)
+    return rules.converge_rule(client, options, check_mode, max_concurrency, pack=pack, prepare=hook)
