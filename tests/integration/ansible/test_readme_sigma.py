@@ -66,6 +66,10 @@ def test_readme_sigma_rules(run_playbook, sim, tmp_path):
     converted, skipped = re.search(r"(\d+) rules converted, (\d+) skipped", promised.group(1)).groups()
     saved = json.loads(report.read_text(encoding="utf-8"))
     assert saved["summary"]["converted"] == int(converted) and saved["summary"]["skipped"] == int(skipped)
+    skipped_entries = [entry for entry in saved["report"] if entry["outcome"] == "skipped"]
+    assert len(skipped_entries) == int(skipped) and all(entry["reason"] for entry in skipped_entries)
+    for entry in skipped_entries:  # shown one by one: "<file>: <title>: <reason>"
+        assert "(item=%s)" % entry["file"] in first.output and entry["reason"] in first.output.replace('\\"', '"'), entry
     assert README_REPORT not in first.output
     first.assert_no_secrets()
 
