@@ -24,19 +24,17 @@ import os
 import re
 import shlex
 import shutil
-import signal
-import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
 import harness
+from readme_support import block, readme_section
+from rulebook_process import RulebookProcess
 
 BIN = Path(sys.executable).parent
-EVENT_LINE = re.compile(r"logpoint event (\S+) (\w+)(.*?)\"?$")
 README_SIMULATOR = "https://127.0.0.1:8443"
 README_CA = "$PWD/.simulator/ca.pem"
 
@@ -49,9 +47,7 @@ pytestmark = [
 
 
 def readme_block():
-    text = (harness.ROOT / "README.md").read_text(encoding="utf-8")
-    section = text[text.index("### Event-Driven Ansible"):].split("\n## ", 1)[0]
-    return re.search(r"```bash\n(make simulator &.*?)```", section, re.DOTALL).group(1)
+    return block(readme_section("### Event-Driven Ansible"), "make simulator &", "bash")
 
 
 def readme_lines(sim, workdir):
@@ -83,46 +79,10 @@ def write_printf_files(lines):
             Path(words[3]).write_text(words[1].replace("\\n", "\n"), encoding="utf-8")
 
 
-class Rulebook:
-    """The README's ansible-rulebook command in the background, its output collected line by line."""
+class Rulebook(RulebookProcess):
+    """The README's ansible-rulebook command line in the background; events with what follows the kind."""
 
-    def __init__(self, command, env, workdir):
-        self.lines = []
-        self.process = subprocess.Popen(command, cwd=str(workdir), env=env, stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, text=True, start_new_session=True)
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self):
-        for line in self.process.stdout:
-            self.lines.append(line.rstrip("\n"))
-
-    def events(self):
-        return [match.groups() for match in map(EVENT_LINE.search, list(self.lines)) if match]
-
-    def wait_for(self, condition, what, timeout=90):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if condition():
-                return
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.2)
-        self.stop()
-        pytest.fail("ansible-rulebook: no %s within %ss (exit %s); output:\n%s"
-                    % (what, timeout, self.process.returncode, "\n".join(self.lines[-60:])), pytrace=False)
-
-    def stop(self):
-        """Ctrl-C."""
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGINT)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        self.reader.join(timeout=5)
-        return "\n".join(self.lines)
+    event_line = re.compile(r"logpoint event (\S+) (\w+)(.*?)\"?$")
 
 
 def test_readme_closing_loop_rulebook(sim, tmp_path):
@@ -139,12 +99,12 @@ def test_readme_closing_loop_rulebook(sim, tmp_path):
                          encoding="utf-8")
     command = next(shlex.split(line) for line in lines if line.startswith("ansible-rulebook "))
     assert command[-1] == "&"
-    command = [str(BIN / "ansible-rulebook")] + command[1:-1]
+    command = [BIN / "ansible-rulebook"] + command[1:-1]
     curls = [line for line in lines if line.startswith("curl ")]
     assert len(curls) == 2
 
     first = Rulebook(command, env, tmp_path)
-    first.wait_for(lambda: any("polling the classic API" in line for line in first.lines), "polling the classic API")
+    first.wait_for(lambda: any("polling the classic API" in line for line in first.lines), what="polling the classic API")
     made = {}
     for curl in curls:
         words = shlex.split(curl)
@@ -162,9 +122,9 @@ def test_readme_closing_loop_rulebook(sim, tmp_path):
     def closed_and_commented():
         return kinds(first, noisy) == [("commented", "by admin")] * 2 + [("state_changed", "unresolved -> closed")] * 2
 
-    first.wait_for(closed_and_commented, "commented and closed noisy incidents")
+    first.wait_for(closed_and_commented, what="commented and closed noisy incidents")
     first.wait_for(lambda: [(kind, rest.split()[:3]) for kind, rest in kinds(first, other)] == [("created", ["high", "Real", "attack"])],
-                   "'created' event of the other")
+                   what="'created' event of the other")
     for one in noisy:
         assert sim.state()["incidents"][one]["status"] == "closed"
     assert sim.state()["incidents"][other[0]]["status"] == "unresolved"
@@ -174,7 +134,7 @@ def test_readme_closing_loop_rulebook(sim, tmp_path):
 
     # "Stop it (Ctrl-C) and start it again: nothing already handled comes again."
     second = Rulebook(command, env, tmp_path)
-    second.wait_for(lambda: any("polling the classic API" in line for line in second.lines), "polling the classic API")
+    second.wait_for(lambda: any("polling the classic API" in line for line in second.lines), what="polling the classic API")
     time.sleep(2.5)  # two more polls of 1 s
     second.stop()
     assert handled == 5 and second.events() == [], "\n".join(second.lines[-40:])

@@ -28,28 +28,11 @@ from pathlib import Path
 import pytest
 
 import harness
+from readme_support import block, readme_section, writes
 
-READ_POSTS = ("/Repo/get_all_searchable_logpoint", "/getalloweddata")
 ACME = ("https://127.0.0.1:8443", "/tmp/lp-acme.pem")  # nosec B108 - the README's values, replaced below
 GLOBEX = ("https://127.0.0.1:8444", "/tmp/lp-globex.pem")  # nosec B108
 CACHE = "/tmp/logpoint-inventory-cache"  # nosec B108
-
-
-def writes(sim):
-    return sum(number for method, path, number in sim.counters() if method != "GET" and path not in READ_POSTS)
-
-
-def readme_section():
-    text = (harness.ROOT / "README.md").read_text(encoding="utf-8")
-    return text[text.index("## Fleets: many Logpoints, one rule set"):].split("\n## ", 1)[0]
-
-
-def block(section, first_line):
-    """The fenced block whose first line starts with ``first_line``."""
-    for body in re.findall(r"```(?:yaml|bash)\n(.*?)```", section, re.DOTALL):
-        if body.startswith(first_line):
-            return body
-    raise AssertionError("no README block starts with %r" % first_line)
 
 
 def commands(text):
@@ -123,7 +106,7 @@ def exported_variables(section):
 
 
 def test_readme_fleet(ansible_runner, sim, globex, tmp_path):
-    section = readme_section()
+    section = readme_section("## Fleets: many Logpoints, one rule set")
     exported = exported_variables(section)
     assert exported == {"LOGPOINT_USERNAME": harness.ADMIN_USERNAME, "LOGPOINT_SECRET_KEY": harness.ADMIN_SECRET_KEY}
     # the README's CA paths are files of the test directory: copies of the two simulators' CAs

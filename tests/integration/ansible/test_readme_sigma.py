@@ -20,25 +20,16 @@ import re
 import pytest
 
 import harness
+from readme_support import readme_section, writes
 
 pytest.importorskip("sigma.backends.logpoint")
 
-READ_POSTS = ("/Repo/get_all_searchable_logpoint", "/getalloweddata")
 README_REPORT = "/tmp/sigma-report.json"  # nosec B108 - the README's path, replaced below
-
-
-def writes(sim):
-    return sum(number for method, path, number in sim.counters() if method != "GET" and path not in READ_POSTS)
-
-
-def readme_section():
-    text = (harness.ROOT / "README.md").read_text(encoding="utf-8")
-    return text[text.index("## Sigma rules"):].split("\n## ", 1)[0]
 
 
 def readme_command():
     """The section's bash block: the heredoc's playbook, and the command line that runs it."""
-    block = re.search(r"```bash\n(.*?)```", readme_section(), re.DOTALL).group(1)
+    block = re.search(r"```bash\n(.*?)```", readme_section("## Sigma rules"), re.DOTALL).group(1)
     heredoc = re.search(r"^cat > (\S+) <<'EOF'\n(.*?)^EOF\n(.*)", block, re.DOTALL | re.MULTILINE)
     assert heredoc, "the README's Sigma block no longer writes its playbook with a heredoc:\n" + block
     return heredoc.group(1), heredoc.group(2), heredoc.group(3).strip()
@@ -57,7 +48,7 @@ def test_readme_sigma_rules(run_playbook, sim, tmp_path):
     assert first.ok, first
     # "It ends with `Sigma: 23 files, 11 rules converted, 12 skipped {...}` and `{'created': 11, ...}`"
     promised = re.search(r"It ends with `(Sigma: [^`{]*)\{\.\.\.\}` and `\{'created': (\d+), \.\.\.\}`",
-                         readme_section())
+                         readme_section("## Sigma rules"))
     assert promised, "the README no longer says what the run ends with"
     assert promised.group(1) in first.output, first
     assert "'created': %s" % promised.group(2) in first.output.replace('"', "'"), first
