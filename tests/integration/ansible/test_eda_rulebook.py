@@ -11,12 +11,9 @@ without a token of 16 or more characters (it stops before the rule engine starts
 from __future__ import annotations
 
 import os
-import re
 import shutil
-import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -24,13 +21,13 @@ import pytest
 import yaml
 
 import harness
+from rulebook_process import RulebookProcess
 
 ROOT = harness.ROOT
 RULEBOOK = ROOT / 'extensions' / 'eda' / 'rulebooks' / 'close_noisy_incidents.yml'
 BIN = Path(sys.executable).parent
 RULEBOOK_COMMAND = BIN / 'ansible-rulebook'
 ADMIN_ID = '65a000000000000000000001'
-EVENT_LINE = re.compile(r'logpoint event (\S+) (\w+)')
 
 pytestmark = [
     pytest.mark.skipif(shutil.which('java') is None, reason='ansible-rulebook needs Java 17 (no java on PATH)'),
@@ -40,11 +37,10 @@ pytestmark = [
 ]
 
 
-class Rulebook:
-    """ansible-rulebook in the background; its output collected line by line."""
+class Rulebook(RulebookProcess):
+    """ansible-rulebook in the background on RULEBOOK; its output collected line by line."""
 
     def __init__(self, sim, workdir, variables):
-        self.lines = []
         inventory = workdir / 'inventory.yml'
         inventory.write_text(yaml.safe_dump({'all': {'hosts': {'localhost': {
             'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable}}}}), encoding='utf-8')
@@ -56,46 +52,11 @@ class Rulebook:
             env.pop(name)
         env.update(PATH='%s:%s' % (BIN, env.get('PATH', '')), ANSIBLE_COLLECTIONS_PATH=str(harness.COLLECTIONS_PATH),
                    ANSIBLE_LOCAL_TEMP=str(workdir / 'tmp'), HOME=env.get('HOME', str(workdir)))
-        self.process = subprocess.Popen(
-            [str(RULEBOOK_COMMAND), '-i', str(inventory), '--rulebook', str(RULEBOOK), '--vars', str(extra),
-             '--persistence-id', 'test', '-v'],
-            cwd=str(workdir), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            start_new_session=True)
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self):
-        for line in self.process.stdout:
-            self.lines.append(line.rstrip('\n'))
-
-    def events(self):
-        return [match.groups() for match in map(EVENT_LINE.search, list(self.lines)) if match]
-
-    def wait_for(self, condition, timeout=90, what='the condition'):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if condition():
-                return
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.2)
-        self.stop()
-        pytest.fail('ansible-rulebook: no %s within %ss (exit %s); output:\n%s'
-                    % (what, timeout, self.process.returncode, '\n'.join(self.lines[-60:])), pytrace=False)
+        super().__init__([RULEBOOK_COMMAND, '-i', inventory, '--rulebook', RULEBOOK, '--vars', extra,
+                          '--persistence-id', 'test', '-v'], env, workdir)
 
     def polling(self):
         return any('polling the classic API' in line for line in self.lines)
-
-    def stop(self):
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGINT)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        self.reader.join(timeout=5)
-        return '\n'.join(self.lines)
 
 
 def make_incidents(sim, count, **spec):

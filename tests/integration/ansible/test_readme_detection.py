@@ -5,31 +5,13 @@ from __future__ import annotations
 
 import re
 
-import harness
+from readme_support import block, readme_section, writes
 
-READ_POSTS = ("/Repo/get_all_searchable_logpoint", "/getalloweddata", "/getsearchlogs")
 TOKEN = "example-token"
 
 
-def writes(sim):
-    return sum(number for method, path, number in sim.counters() if method != "GET" and path not in READ_POSTS)
-
-
-def readme_section():
-    text = (harness.ROOT / "README.md").read_text(encoding="utf-8")
-    return text[text.index("## Detection as code"):].split("\n## ", 1)[0]
-
-
-def block(section, first_line):
-    """The fenced block whose first line is ``first_line``."""
-    for body in re.findall(r"```(?:yaml|bash)\n(.*?)```", section, re.DOTALL):
-        if body.startswith(first_line + "\n"):
-            return body
-    raise AssertionError("no README block starts with %r" % first_line)
-
-
 def test_readme_detection_as_code(run_playbook, sim, tmp_path):
-    section = readme_section()
+    section = readme_section("## Detection as code")
     (tmp_path / "rules").mkdir()
     rule_file = tmp_path / "rules" / "brute_force.yml"
     rule_file.write_text(block(section, "# rules/brute_force.yml"), encoding="utf-8")
