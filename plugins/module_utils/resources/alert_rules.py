@@ -31,6 +31,7 @@ summary listing rows are completed for those (all of them with ``purge``).
 from __future__ import annotations
 
 import re
+import threading
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
@@ -580,9 +581,10 @@ def _run(rule_plans, client, check_mode, max_concurrency, batch_label, listed=No
     plan.add_batch(_converge.Batch("delete", send=_explained(batch_label, lambda ids: api.delete_rules(client, ids)),
                                    applied=_explained(batch_label, lambda ids: api.deleted(client, ids))))
 
+    created_states = _CreatedStates(client, rule_plans, listed, max_concurrency)
+
     def set_active(ids, enabled):
-        created = set(rule_plan.rule_id() for rule_plan in rule_plans if rule_plan.outcome == "created")
-        return _set_active(client, ids, enabled, created, listed, max_concurrency)
+        return _set_active(client, ids, enabled, created_states)
 
     for enabled, action in ((True, "activate"), (False, "deactivate")):
         plan.add_batch(_converge.Batch(
@@ -595,11 +597,33 @@ def _run(rule_plans, client, check_mode, max_concurrency, batch_label, listed=No
         rule_plan.settle()
 
 
-def _set_active(client, ids, enabled, created, listed, max_concurrency):
-    """One activate_api (or deactivate_api) for ``ids``, without the rules just ``created`` that the server
+class _CreatedStates:
+    """Whether the server made each rule just created active: read once, when the activate or the deactivate
+    batch first asks (the two run concurrently in one phase), for every created rule."""
+
+    def __init__(self, client, rule_plans, listed, max_concurrency):
+        self.client = client
+        self.rule_plans = rule_plans
+        self.listed = listed
+        self.max_concurrency = max_concurrency
+        self.lock = threading.Lock()
+        self.states = None
+
+    def of(self, ids):
+        """``{id: True/False}`` for those of ``ids`` that were just created."""
+        with self.lock:
+            if self.states is None:
+                created = [rule_plan.rule_id() for rule_plan in self.rule_plans
+                           if rule_plan.outcome == "created" and rule_plan.rule_id()]
+                self.states = api.active_states(self.client, created, self.listed,
+                                                self.max_concurrency) if created else {}
+        return dict((rule_id, self.states[rule_id]) for rule_id in ids if rule_id in self.states)
+
+
+def _set_active(client, ids, enabled, created_states):
+    """One activate_api (or deactivate_api) for ``ids``, without the rules just created that the server
     already made so (Logpoints differ in whether a new rule starts active, logpoint-api.md §19.1)."""
-    new = [rule_id for rule_id in ids if rule_id in created]
-    active = api.active_states(client, new, listed, max_concurrency) if new else {}
+    active = created_states.of(ids)
     pending = [rule_id for rule_id in ids if active.get(rule_id) is not enabled]
     if pending:
         api.set_enabled(client, pending, enabled)

@@ -26,6 +26,7 @@ import threading
 import time
 
 from ansible_collections.logpoint.siem.plugins.module_utils._concurrency import DEFAULT_CONCURRENCY
+from ansible_collections.logpoint.siem.plugins.module_utils._bounds import control_character
 from ansible_collections.logpoint.siem.plugins.module_utils._converge import CONVERGE_ARGSPEC, Batch, Change, Plan
 from ansible_collections.logpoint.siem.plugins.module_utils._host_state import Ledger, host_lock
 from ansible_collections.logpoint.siem.plugins.module_utils.api.director import DirectorIncidents, order_data
@@ -53,7 +54,6 @@ MAX_NAME_PATTERN = 1000
 DEFAULT_WAIT_TIMEOUT = 60
 MAX_WAIT_TIMEOUT = 3600
 LOCK_TIMEOUT = 120.0  # seconds to wait for another run on this host writing the same incidents' comments
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _ID = re.compile(r"^(?:[0-9a-f]{24}|[0-9a-f]{32})$")
 
 FILTERS_SPEC = {
@@ -209,7 +209,7 @@ class Selection:
     def _check_name(pattern):
         if not pattern:
             return None
-        if len(pattern) > MAX_NAME_PATTERN or _CONTROL.search(pattern):
+        if len(pattern) > MAX_NAME_PATTERN or control_character(pattern):
             raise ConfigError("filters.name: at most %d characters, without control characters (got %d)"
                               % (MAX_NAME_PATTERN, len(pattern)))
         try:
@@ -446,7 +446,7 @@ def check_desired(params):
 
 
 def _check_assignee(assignee):
-    if assignee is not None and (not assignee.strip() or len(assignee) > 256 or _CONTROL.search(assignee)):
+    if assignee is not None and (not assignee.strip() or len(assignee) > 256 or control_character(assignee)):
         raise ConfigError("assignee: %s must be a user name or id of 1 to 256 characters without control characters"
                           % shown(assignee))
 
